@@ -9,7 +9,7 @@ const boundaries = {
   'src/settings/**': ['**/mime/**', '**/store/**', '**/outbox/**', '**/notify/**', '**/http/**', '**/cli/**', 'fastify', 'pg', 'better-sqlite3', 'kysely'],
   'src/outbox/**': ['**/store/**', '**/notify/**', '**/http/**', '**/cli/**', 'fastify', 'pg', 'better-sqlite3', 'kysely', 'node:net', 'node:tls'],
   'src/notify/**': ['**/store/**', '**/http/**', '**/cli/**', '**/smtp/**', 'fastify', 'pg', 'better-sqlite3', 'kysely', 'node:net', 'node:tls'],
-  'src/store/**': ['**/smtp/**', '**/http/**', '**/cli/**', '**/notify/**', '**/mime/**', 'fastify'],
+  'src/store/**': ['**/smtp/**', '**/http/**', '**/cli/**', '**/mime/**', 'fastify'],
   'src/http/**': ['**/store/**', '**/cli/**', 'pg', 'better-sqlite3', 'kysely', 'node:net', 'node:tls'],
 }
 
