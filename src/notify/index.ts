@@ -4,4 +4,3 @@
  */
 export * from './severity.js'
 export type * from './port.js'
-export { NOTIFICATION_KINDS, AUDIENCES } from './port.js'

@@ -13,9 +13,11 @@
  *   pending events up to `upToSeq`, inserts the notifications with their per-recipient deliveries and
  *   stores the new group state — all or nothing.
  *
- * Times are epoch milliseconds (numbers). Ids are strings (the store may use integers inside).
+ * Record types are the outbox's where they exist (User, NotificationInput, DeliveryInput, Severity);
+ * timestamps are `Date`s as in src/outbox/records.ts. Ids are strings (integers inside are fine).
  */
-import type { EventStatus, Severity } from './severity.js'
+import type { DeliveryInput, NotificationInput, Severity, User } from '../outbox/index.js'
+import type { EventStatus } from './severity.js'
 
 /** A validated event as intake stores it. */
 export interface NewEvent {
@@ -26,11 +28,11 @@ export interface NewEvent {
   readonly category: string | null
   readonly labels: Readonly<Record<string, string>>
   readonly dedupKey: string | null
-  /** When the producer says it happened (epoch ms); null when not given. */
-  readonly occurredAt: number | null
+  /** When the producer says it happened ; null when not given. */
+  readonly occurredAt: Date | null
   readonly status: EventStatus
-  /** When we accepted it (epoch ms, the injected clock). */
-  readonly receivedAt: number
+  /** When we accepted it (the injected clock). */
+  readonly receivedAt: Date
   /**
    * The grouping key computed by notify (`groupKeyOf()`): severity + dedupKey, or severity + source +
    * category. Opaque to the store; index `(group_key) WHERE processed_at IS NULL` or equivalent.
@@ -54,13 +56,13 @@ export interface GroupState {
   /** Compare-and-swap counter; 1 after the first commit. (0 is "no row yet" in `GroupCommit`.) */
   readonly version: number
   /** When the current episode's first notification went out; null before any. */
-  readonly openedAt: number | null
+  readonly openedAt: Date | null
   /** When the last notification for this group was committed. */
-  readonly lastSentAt: number | null
+  readonly lastSentAt: Date | null
   /** How many events the last notification covered. */
   readonly lastCount: number
   /** receivedAt of the newest event covered by the last notification (dedup window anchor). */
-  readonly lastEventAt: number | null
+  readonly lastEventAt: Date | null
   /** Events notified in the current episode (since `openedAt`). */
   readonly totalCount: number
   /** Status of the newest event notified ('firing' | 'resolved'), null before any. */
@@ -76,8 +78,8 @@ export interface PendingGroup {
   readonly count: number
   /** Of those, how many have status 'resolved'. */
   readonly resolvedCount: number
-  readonly firstReceivedAt: number
-  readonly lastReceivedAt: number
+  readonly firstReceivedAt: Date
+  readonly lastReceivedAt: Date
   readonly maxSeq: number
   readonly state: GroupState | null
 }
@@ -90,41 +92,14 @@ export interface GroupEvents {
   readonly titles: readonly { readonly title: string; readonly count: number }[]
 }
 
-export const NOTIFICATION_KINDS = ['alert', 'digest', 'repeat', 'resolution'] as const
-/** alert: first mail of a group; digest: "N more…"; repeat: a dedup reminder; resolution: resolved. */
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
-
-export const AUDIENCES = ['users', 'support'] as const
-/** 'support' notifications go to settings.supportAddress only and never list customer recipients. */
-export type Audience = (typeof AUDIENCES)[number]
-
-/** A rendered per-recipient message to enqueue in the outbox. */
-export interface NewDelivery {
-  /** The registered user; null for the support copy. */
-  readonly userId: string | null
-  /** The e-mail address (RCPT TO and To:). */
-  readonly recipient: string
-  /** 'suppressed' when notifications are disabled (settings.enabled false): recorded, never sent. */
-  readonly status: 'queued' | 'suppressed'
-  /** Earliest send time (epoch ms): `createdAt`, or the end of the recipient's quiet hours. */
-  readonly nextAttemptAt: number
-  readonly subject: string
-  readonly text: string
-  readonly html: string
-}
-
-export interface NewNotification {
-  readonly kind: NotificationKind
-  readonly audience: Audience
-  readonly severity: Severity
-  readonly groupKey: string
-  /** One-line summary for the delivery log (not the mail subject, which is per delivery). */
-  readonly title: string
-  /** Events this notification covers (a dedup or digest count). */
-  readonly eventCount: number
-  readonly createdAt: number
+/**
+ * One notification and its rendered per-recipient deliveries, in the outbox's own record types (the
+ * same pair `OutboxStore.enqueue()` takes). The support copy is a separate entry of kind 'support'.
+ */
+export interface GroupNotification {
+  readonly notification: NotificationInput
   /** May be empty: nobody subscribed to the severity (the notification is still recorded). */
-  readonly deliveries: readonly NewDelivery[]
+  readonly deliveries: readonly DeliveryInput[]
 }
 
 /** The grouper's atomic write (see the module comment). */
@@ -141,34 +116,16 @@ export interface GroupCommit {
   /** How many rows that must mark; any other number ⇒ roll back, `{ ok: false }`. */
   readonly expectedCount: number
   /** processed_at for the events. */
-  readonly processedAt: number
+  readonly processedAt: Date
   /** The new state; the store writes `version = expectedVersion + 1` (groupKey is the commit's). */
   readonly state: Omit<GroupState, 'groupKey' | 'version'>
   /** Inserted in order, each with its deliveries; the events point at the first one. */
-  readonly notifications: readonly NewNotification[]
+  readonly notifications: readonly GroupNotification[]
 }
 
 export type GroupCommitResult =
   | { readonly ok: true; readonly notificationIds: readonly string[] }
   | { readonly ok: false }
-
-/** Quiet hours: local wall-clock times 'HH:MM' in the user's time zone; end < start wraps midnight. */
-export interface QuietHours {
-  readonly start: string
-  readonly end: string
-}
-
-/** What routing needs of a registered user (the store's user record may carry more). */
-export interface NotifyUser {
-  readonly id: string
-  readonly name: string
-  readonly email: string
-  readonly enabled: boolean
-  readonly severities: readonly Severity[]
-  readonly quietHours: QuietHours | null
-  /** IANA zone ('Europe/Berlin'); null ⇒ UTC. Used for quiet hours and the time shown in mails. */
-  readonly timeZone: string | null
-}
 
 export interface NotifyStore {
   /** All events in one transaction, committed on return; ids in input order. */
@@ -182,11 +139,11 @@ export interface NotifyStore {
   readGroupEvents(groupKey: string, opts: { readonly upToSeq: number; readonly limit: number }): Promise<GroupEvents>
   /** The grouper's atomic write (see `GroupCommit`). */
   commitGroup(commit: GroupCommit): Promise<GroupCommitResult>
-  /** Every registered user (enabled or not); routing filters. */
-  listUsers(): Promise<readonly NotifyUser[]>
+  /** Every registered user (enabled or not); routing filters. Same as `AdminStore.listUsers()`. */
+  listUsers(): Promise<readonly User[]>
   /**
    * Housekeeping: delete group states whose `lastSentAt` is before `before` and that have no pending
    * events; returns how many. Their next event starts a new episode, which is what the age means.
    */
-  deleteIdleGroups(before: number): Promise<number>
+  deleteIdleGroups(before: Date): Promise<number>
 }

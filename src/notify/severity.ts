@@ -1,9 +1,10 @@
 /**
- * The five severities an event can carry, most urgent first (the order is used for sorting and
- * for "critical first" when the send budget is short), and the two states an alert can report.
+ * Severities and alert states. The severity list is the outbox's (src/outbox/records.ts), re-exported
+ * so there is one definition; the order is most urgent first.
  */
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
-export type Severity = (typeof SEVERITIES)[number]
+import { SEVERITIES, type Severity } from '../outbox/index.js'
+
+export { SEVERITIES, type Severity }
 
 export const EVENT_STATUSES = ['firing', 'resolved'] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
