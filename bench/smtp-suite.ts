@@ -1,0 +1,203 @@
+/**
+ * The SMTP half of the bench: our SmtpPool vs nodemailer's pool, on loopback and behind the
+ * delay relay. Every case runs the client in a fresh process against a sink in another process;
+ * ours and nodemailer alternate case by case so drift on a shared machine hits both alike.
+ */
+import { mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ClientName } from './clients.js'
+import type { SinkKind } from './helper-process.js'
+import { Helper, runChild } from './children.js'
+import type { ProfileSummary } from './profile-summary.js'
+import { summariseProfile } from './profile-summary.js'
+import { probeRoundTripMs } from './rtt-probe.js'
+import type { SmtpJob, SmtpJobResult } from './smtp-workload.js'
+import { round } from './stats.js'
+
+export interface SmtpSuiteOptions {
+  readonly clients: readonly ClientName[]
+  readonly loopback: boolean
+  readonly rtt: boolean
+  readonly loopbackMessages: number
+  readonly rttMessages: number
+  readonly messageBytes: number
+  /** Sends in flight per connection. */
+  readonly window: number
+  /** One-way delay of the relay; the round trip is twice this. */
+  readonly delayMs: number
+  readonly connections: readonly number[]
+  readonly recipients: readonly number[]
+  readonly extraLoopbackSinks: readonly SinkKind[]
+  readonly profileDir?: string
+  readonly log: (line: string) => void
+}
+
+export interface SmtpCase {
+  readonly id: string
+  readonly network: 'loopback' | 'rtt'
+  readonly sink: SinkKind
+  readonly client: ClientName
+  readonly connections: number
+  readonly recipients: number
+  readonly window: number
+  readonly rttMs?: number
+  readonly result?: SmtpJobResult
+  readonly error?: string
+  /** What the sink saw: every message complete with exactly the bytes sent. */
+  readonly verified: boolean
+  readonly verifyNote?: string
+  readonly sinkMessages: number
+  readonly bdatMessages: number
+  /** Reply flushes by the sink per message: about the round trips per message. */
+  readonly roundTripsPerMessage: number
+}
+
+export interface SmtpSuiteResult {
+  readonly cases: SmtpCase[]
+  readonly rtt?: { readonly nominalMs: number; readonly measuredMs: number; readonly bound1RttPerSec: number; readonly boundMeasuredPerSec: number }
+  readonly profile?: { readonly file: string; readonly summary: ProfileSummary }
+}
+
+interface CaseSpec {
+  readonly network: 'loopback' | 'rtt'
+  readonly sink: SinkKind
+  readonly connections: number
+  readonly recipients: number
+  readonly messages: number
+  readonly rttMs?: number
+}
+
+async function runCase(
+  spec: CaseSpec,
+  client: ClientName,
+  sink: Helper,
+  port: number,
+  opts: SmtpSuiteOptions,
+  execArgv: readonly string[] = [],
+): Promise<SmtpCase> {
+  const warmup = spec.network === 'rtt' ? 10 : Math.min(500, Math.ceil(spec.messages / 10))
+  const job: SmtpJob = {
+    client,
+    host: '127.0.0.1',
+    port,
+    connections: spec.connections,
+    recipients: spec.recipients,
+    messages: spec.messages,
+    warmup,
+    window: opts.window * spec.connections,
+    messageBytes: opts.messageBytes,
+  }
+  const id = `${spec.network}/${spec.sink}/${client}/c${String(spec.connections)}/r${String(spec.recipients)}`
+  await sink.reset()
+  let result: SmtpJobResult | undefined
+  let error: string | undefined
+  try {
+    result = await runChild<SmtpJobResult>('./smtp-workload.js', job, execArgv)
+  } catch (err) {
+    error = err instanceof Error ? err.message.split('\n')[0] : String(err)
+  }
+  const s = await sink.stats()
+  const expected = result === undefined ? 0 : warmup + result.sent
+  const notes: string[] = []
+  if (result !== undefined) {
+    if (s.messages !== expected) notes.push(`sink counted ${String(s.messages)} messages, client sent ${String(expected)}`)
+    if (s.messages > 0 && (s.minBodyBytes !== opts.messageBytes || s.maxBodyBytes !== opts.messageBytes))
+      notes.push(`body sizes ${String(s.minBodyBytes)}..${String(s.maxBodyBytes)}, sent ${String(opts.messageBytes)}`)
+    if (s.recipients !== s.messages * spec.recipients) notes.push(`sink counted ${String(s.recipients)} recipients`)
+    if (s.protocolErrors > 0) notes.push(`${String(s.protocolErrors)} protocol errors at the sink`)
+    if (result.failed > 0) notes.push(`${String(result.failed)} sends failed: ${result.firstError ?? ''}`)
+  }
+  const c: SmtpCase = {
+    id,
+    network: spec.network,
+    sink: spec.sink,
+    client,
+    connections: spec.connections,
+    recipients: spec.recipients,
+    window: job.window,
+    ...(spec.rttMs === undefined ? {} : { rttMs: spec.rttMs }),
+    ...(result === undefined ? {} : { result }),
+    ...(error === undefined ? {} : { error }),
+    verified: result !== undefined && notes.length === 0,
+    ...(notes.length === 0 ? {} : { verifyNote: notes.join('; ') }),
+    sinkMessages: s.messages,
+    bdatMessages: s.bdatMessages,
+    // Sink statistics are whole-process (FastSink only); smtp-server does not count flushes.
+    roundTripsPerMessage: s.messages === 0 ? 0 : round(s.replyFlushes / s.messages, 2),
+  }
+  opts.log(
+    result === undefined
+      ? `  ${id}: FAILED ${error ?? ''}`
+      : `  ${id}: ${String(result.messagesPerSecond)} msg/s, p50 ${String(result.p50Ms)} ms, p99 ${String(result.p99Ms)} ms, ` +
+          `${String(result.cpuMsPerMessage)} CPU ms/msg${c.verified ? '' : ` [NOT VERIFIED: ${c.verifyNote ?? ''}]`}`,
+  )
+  return c
+}
+
+async function withSink<T>(kind: SinkKind, fn: (sink: Helper) => Promise<T>): Promise<T> {
+  const sink = await Helper.sink(kind)
+  try {
+    return await fn(sink)
+  } finally {
+    await sink.close()
+  }
+}
+
+async function profileOurs(opts: SmtpSuiteOptions, dir: string): Promise<SmtpSuiteResult['profile']> {
+  mkdirSync(dir, { recursive: true })
+  const before = new Set(readdirSync(dir))
+  await withSink('fast-pipelining', (sink) =>
+    runCase({ network: 'loopback', sink: 'fast-pipelining', connections: 1, recipients: 1, messages: opts.loopbackMessages }, 'ours', sink, sink.port, opts, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+    ]),
+  )
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && !before.has(f))
+  if (file === undefined) return undefined
+  return { file: join(dir, file), summary: summariseProfile(join(dir, file)) }
+}
+
+export async function runSmtpSuite(opts: SmtpSuiteOptions): Promise<SmtpSuiteResult> {
+  const cases: SmtpCase[] = []
+  if (opts.loopback) {
+    opts.log('SMTP loopback')
+    await withSink('fast-pipelining', async (sink) => {
+      for (const connections of opts.connections)
+        for (const recipients of opts.recipients)
+          for (const client of opts.clients)
+            cases.push(
+              await runCase({ network: 'loopback', sink: 'fast-pipelining', connections, recipients, messages: opts.loopbackMessages }, client, sink, sink.port, opts),
+            )
+    })
+    for (const kind of opts.extraLoopbackSinks) {
+      await withSink(kind, async (sink) => {
+        for (const client of opts.clients)
+          cases.push(await runCase({ network: 'loopback', sink: kind, connections: 1, recipients: 1, messages: opts.loopbackMessages }, client, sink, sink.port, opts))
+      })
+    }
+  }
+  let rtt: SmtpSuiteResult['rtt']
+  if (opts.rtt) {
+    const nominalMs = 2 * opts.delayMs
+    let measured: number[] = []
+    opts.log(`SMTP behind a ${String(nominalMs)} ms round trip (delay relay)`)
+    for (const kind of ['fast-pipelining', 'fast-chunking'] as const) {
+      await withSink(kind, async (sink) => {
+        const proxy = await Helper.proxy(sink.port, opts.delayMs)
+        try {
+          measured = [...measured, await probeRoundTripMs(proxy.port)]
+          for (const client of opts.clients)
+            cases.push(
+              await runCase({ network: 'rtt', sink: kind, connections: 1, recipients: 1, messages: opts.rttMessages, rttMs: nominalMs }, client, sink, proxy.port, opts),
+            )
+        } finally {
+          await proxy.close()
+        }
+      })
+    }
+    const measuredMs = round(Math.max(...measured), 2)
+    rtt = { nominalMs, measuredMs, bound1RttPerSec: round(1000 / nominalMs, 1), boundMeasuredPerSec: round(1000 / measuredMs, 1) }
+  }
+  const profile = opts.profileDir === undefined || !opts.clients.includes('ours') ? undefined : await profileOurs(opts, opts.profileDir)
+  return { cases, ...(rtt === undefined ? {} : { rtt }), ...(profile === undefined ? {} : { profile }) }
+}
