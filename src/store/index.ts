@@ -1,0 +1,68 @@
+/**
+ * The Store adapters (DESIGN.md §1): SQLite (better-sqlite3, a file in the data dir) by default,
+ * PostgreSQL for `postgres://` URLs. Both run the same migrations on open.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Kysely } from 'kysely'
+import type { Store } from '../outbox/index.js'
+import type { Dialect } from './dialect.js'
+import { KyselyStore } from './kysely-store.js'
+import { runMigrations } from './migrations/index.js'
+import { createPostgresKysely } from './postgres/postgres-kysely.js'
+import type { Database } from './schema.js'
+import { createSqliteKysely } from './sqlite/sqlite-kysely.js'
+
+export type { Dialect } from './dialect.js'
+
+export interface StoreConfig {
+  /** `postgres://…` / `postgresql://…` ⇒ PostgreSQL; unset or empty ⇒ SQLite `alertmail.db` in dataDir. */
+  readonly databaseUrl?: string | undefined
+  readonly dataDir: string
+}
+
+export const SQLITE_FILE = 'alertmail.db'
+
+export interface MigrateResult {
+  readonly dialect: Dialect
+  /** Names of the migrations this run applied (empty when already up to date). */
+  readonly applied: readonly string[]
+}
+
+function connect(config: StoreConfig): { db: Kysely<Database>; dialect: Dialect } {
+  const url = config.databaseUrl ?? ''
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return { db: createPostgresKysely({ connectionString: url }), dialect: 'postgres' }
+  }
+  if (url !== '') throw new Error('ERR_CONFIG_DATABASE_URL: only postgres:// URLs are supported (unset for SQLite)')
+  // 0700: the database holds sealed secrets, token hashes and recipients' addresses.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  return { db: createSqliteKysely(join(config.dataDir, SQLITE_FILE)), dialect: 'sqlite' }
+}
+
+/**
+ * Opens the store and brings its schema up to date.
+ * @example
+ * const store = await openStore({ databaseUrl: process.env.ALERTMAIL_DATABASE_URL, dataDir: './data' })
+ */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const { db, dialect } = connect(config)
+  try {
+    await runMigrations(db as Kysely<unknown>, dialect)
+  } catch (err) {
+    await db.destroy()
+    throw err
+  }
+  return new KyselyStore(db, dialect)
+}
+
+/** `alertmail migrate`: applies pending migrations and closes. */
+export async function migrate(config: StoreConfig): Promise<MigrateResult> {
+  const { db, dialect } = connect(config)
+  try {
+    const result = await runMigrations(db as Kysely<unknown>, dialect)
+    return { dialect, applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+  } finally {
+    await db.destroy()
+  }
+}
