@@ -1,0 +1,30 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { ADVANCED_FIELDS } from './schema-advanced.js'
+import { SEED_FIELDS } from './schema-seed.js'
+
+export { OAuth2Settings, RetrySettings, TemplateSettings } from './schema-advanced.js'
+
+/**
+ * The E-Mail settings: one TypeBox schema that is JSON Schema and a static type at once
+ * (STYLE.md §2.6). Read by validation (validate.ts), the HTTP routes and OpenAPI, the web form
+ * (`x-section`, `x-order`, `x-unit`, `writeOnly`) and docs/config.md (config-doc.ts).
+ * Unknown keys are refused (`additionalProperties: false`), every string is length-bounded.
+ *
+ * @example
+ * const result = validateEmailSettings({ enabled: true, host: 'smtp.example.com', username: 'a@example.com' })
+ * if (result.ok) result.value.port // 587, filled in from the schema's default
+ */
+export const EmailSettings = Type.Object(
+  { ...SEED_FIELDS, ...ADVANCED_FIELDS },
+  {
+    additionalProperties: false,
+    title: 'E-Mail Settings',
+    description:
+      'SMTP relay and notification settings (System → E-Mail). Omitted fields take their defaults; ' +
+      'unknown fields are refused.',
+  },
+)
+export type EmailSettings = Static<typeof EmailSettings>
+
+/** Top-level JSON names in UI order: the seed's fields, then the advanced ones. */
+export const EMAIL_SETTINGS_FIELDS = Object.keys(EmailSettings.properties) as (keyof EmailSettings)[]
