@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import type { HelperRequest, SinkKind } from './helper-process.js'
-import type { SinkStats } from './sinks/fast-sink.js'
+import type { SinkStats, TraceEntry } from './sinks/fast-sink.js'
 
 interface Pending {
   resolve(v: unknown): void
@@ -37,9 +37,9 @@ export class Helper {
     return this.#child.pid
   }
 
-  static async sink(kind: SinkKind): Promise<Helper> {
+  static async sink(kind: SinkKind, opts: { port?: number; trace?: boolean } = {}): Promise<Helper> {
     const h = new Helper()
-    const { port } = (await h.call({ op: 'sink', kind })) as { port: number }
+    const { port } = (await h.call({ op: 'sink', kind, ...opts })) as { port: number }
     h.port = port
     return h
   }
@@ -63,6 +63,10 @@ export class Helper {
     const s = (await this.call({ op: 'stats' })) as SinkStats & { minBodyBytes: number | null }
     // JSON turns the empty minimum (Infinity) into null.
     return { ...s, minBodyBytes: s.minBodyBytes ?? 0 }
+  }
+
+  async traces(): Promise<TraceEntry[]> {
+    return (await this.call({ op: 'traces' })) as TraceEntry[]
   }
 
   async reset(): Promise<void> {

@@ -4,7 +4,8 @@
  * + `raw`, so it composes nothing), the same connection count and no per-connection message limit.
  */
 import nodemailer from 'nodemailer'
-import type { SmtpOptions } from '../src/smtp/options.js'
+import type { SmtpOptions } from '../src/smtp/index.js'
+import { SmtpPool } from '../src/smtp/index.js'
 
 export const CLIENTS = ['ours', 'nodemailer'] as const
 export type ClientName = (typeof CLIENTS)[number]
@@ -18,11 +19,6 @@ export interface ClientConfig {
   readonly host: string
   readonly port: number
   readonly connections: number
-}
-
-interface PoolLike {
-  send(envelope: { from: string; to: readonly string[] }, message: Buffer): Promise<unknown>
-  close(): Promise<void>
 }
 
 export function ourOptions(cfg: ClientConfig): SmtpOptions {
@@ -51,12 +47,7 @@ export function ourOptions(cfg: ClientConfig): SmtpOptions {
 }
 
 async function ours(cfg: ClientConfig): Promise<BenchClient> {
-  // Resolved at run time so the bench still builds and reports "not measured" while src/smtp is
-  // being written; from dist/bench/ this is dist/src/smtp/index.js.
-  const specifier = '../src/smtp/index.js'
-  const mod = (await import(specifier)) as { SmtpPool?: new (opts: SmtpOptions) => PoolLike }
-  if (mod.SmtpPool === undefined) throw new Error('src/smtp/index.ts does not export SmtpPool yet')
-  const pool = new mod.SmtpPool(ourOptions(cfg))
+  const pool = new SmtpPool(ourOptions(cfg))
   return {
     send: async (from, to, raw) => {
       await pool.send({ from, to }, raw)

@@ -11,16 +11,18 @@ import { SmtpServerSink } from './sinks/smtp-server-sink.js'
 export type SinkKind = 'fast-pipelining' | 'fast-chunking' | 'smtp-server'
 
 export type HelperRequest =
-  | { readonly op: 'sink'; readonly kind: SinkKind }
+  | { readonly op: 'sink'; readonly kind: SinkKind; readonly port?: number; readonly trace?: boolean }
   | { readonly op: 'proxy'; readonly upstreamPort: number; readonly delayMs: number }
   | { readonly op: 'stats' }
   | { readonly op: 'reset' }
+  | { readonly op: 'traces' }
   | { readonly op: 'close' }
 
 interface Hosted {
   readonly port: number
   stats?(): SinkStats
   reset?(): void
+  takeTraces?(): unknown
   close(): Promise<void>
 }
 
@@ -31,14 +33,16 @@ async function handle(req: HelperRequest): Promise<unknown> {
     case 'sink':
       hosted =
         req.kind === 'smtp-server'
-          ? await SmtpServerSink.start()
-          : await FastSink.start({ chunking: req.kind === 'fast-chunking' })
+          ? await SmtpServerSink.start(req.port)
+          : await FastSink.start({ chunking: req.kind === 'fast-chunking', trace: req.trace ?? false }, req.port)
       return { port: hosted.port }
     case 'proxy':
       hosted = await DelayProxy.start({ upstreamHost: '127.0.0.1', upstreamPort: req.upstreamPort, delayMs: req.delayMs })
       return { port: hosted.port }
     case 'stats':
       return hosted?.stats?.()
+    case 'traces':
+      return hosted?.takeTraces?.() ?? []
     case 'reset':
       hosted?.reset?.()
       return null

@@ -13,6 +13,7 @@
  * that were sent.
  */
 import net from 'node:net'
+import { performance } from 'node:perf_hooks'
 
 export interface SinkStats {
   connections: number
@@ -32,7 +33,17 @@ export interface SinkStats {
 export interface FastSinkOptions {
   /** Advertise CHUNKING (BDAT) next to PIPELINING. */
   readonly chunking: boolean
+  /**
+   * Keep each body until it is complete and record when a message carrying the marker
+   * `bnch<digits>z` was accepted (epoch ms), for event → relay latency. Off for throughput runs.
+   */
+  readonly trace?: boolean
 }
+
+/** [marker number, accepted at (epoch ms, sub-millisecond)] */
+export type TraceEntry = readonly [number, number]
+
+const MARKER = /bnch(\d+)z/
 
 export function emptyStats(): SinkStats {
   return {
@@ -59,11 +70,14 @@ type Mode = 'cmd' | 'data' | 'bdat'
 export class FastSink {
   readonly #server: net.Server
   readonly #chunking: boolean
+  readonly #trace: boolean
+  #traces: TraceEntry[] = []
   readonly #sockets = new Set<net.Socket>()
   #stats: SinkStats = emptyStats()
 
   private constructor(opts: FastSinkOptions) {
     this.#chunking = opts.chunking
+    this.#trace = opts.trace ?? false
     this.#server = net.createServer((socket) => {
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))
@@ -94,6 +108,13 @@ export class FastSink {
     this.#stats = emptyStats()
   }
 
+  /** The traced messages since the last call. */
+  takeTraces(): TraceEntry[] {
+    const t = this.#traces
+    this.#traces = []
+    return t
+  }
+
   async close(): Promise<void> {
     for (const s of this.#sockets) s.destroy()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
@@ -102,6 +123,12 @@ export class FastSink {
   #serve(socket: net.Socket): void {
     const stats = (): SinkStats => this.#stats
     const chunking = this.#chunking
+    const trace = this.#trace
+    const traces = (): TraceEntry[] => this.#traces
+    let parts: Buffer[] = []
+    const keep = (b: Buffer): void => {
+      if (trace) parts.push(b)
+    }
     socket.setNoDelay(true)
     stats().connections++
 
@@ -119,6 +146,7 @@ export class FastSink {
     let out = ''
 
     const resetTransaction = (): void => {
+      parts = []
       hasMail = false
       rcpts = 0
       body = 0
@@ -134,6 +162,11 @@ export class FastSink {
       if (body < s.minBodyBytes) s.minBodyBytes = body
       if (body > s.maxBodyBytes) s.maxBodyBytes = body
       out += `250 2.0.0 Ok: queued as ${s.messages}\r\n`
+      if (trace) {
+        const m = MARKER.exec(Buffer.concat(parts).toString('latin1'))
+        if (m !== null) traces().push([Number(m[1]), performance.timeOrigin + performance.now()])
+        parts = []
+      }
       resetTransaction()
     }
 
@@ -160,6 +193,7 @@ export class FastSink {
           hasMail = true
           rcpts = 0
           body = 0
+          parts = []
           out += '250 2.1.0 Ok\r\n'
           return
         case 'RCPT':
@@ -235,6 +269,7 @@ export class FastSink {
             pos += 1 // RFC 5321 §4.5.2: drop the stuffed dot
           }
           const nl = buf.indexOf(LF, pos)
+          keep(buf.subarray(pos, nl === -1 ? buf.length : nl + 1))
           if (nl === -1) {
             body += buf.length - pos
             pos = buf.length
@@ -246,6 +281,7 @@ export class FastSink {
           }
         } else {
           const take = Math.min(bdatLeft, buf.length - pos)
+          keep(buf.subarray(pos, pos + take))
           body += take
           bdatTotal += take
           pos += take
