@@ -1,0 +1,180 @@
+/**
+ * The composition root (STYLE.md §2.1): the only place that wires config → store → SecretBox →
+ * Notifier → Worker → HTTP. Nothing else constructs these.
+ */
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './http/app.js'
+import { loadAdminToken } from './http/admin-token.js'
+import type { FailureLimiter } from './http/failure-limiter.js'
+import { MailHealth } from './http/mail-health.js'
+import { Metrics } from './http/metrics.js'
+import type { Store } from './outbox/index.js'
+import { SecretBox } from './settings/index.js'
+import { openStore } from './store/index.js'
+import { createLogger, logSmtpDiagnostics } from './http/logging.js'
+import type { Intake } from './http/routes/events.js'
+import type { PolicyStorage, PreviewResult } from './http/routes/notifications.js'
+
+export interface AlertmailConfig {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  /** Unset ⇒ SQLite in dataDir; postgres://… ⇒ PostgreSQL. */
+  readonly databaseUrl?: string | undefined
+  readonly adminToken?: string | undefined
+  readonly secretKey?: string | undefined
+  /** Built admin UI; default: web/dist of the package. */
+  readonly webRoot?: string | undefined
+  readonly logLevel: string
+}
+
+/** DESIGN.md §3 environment, with its defaults. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AlertmailConfig {
+  const port = env['ALERTMAIL_PORT'] === undefined || env['ALERTMAIL_PORT'] === '' ? 8025 : Number(env['ALERTMAIL_PORT'])
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw Object.assign(new Error(`ALERTMAIL_PORT must be a port number (0–65535), got "${env['ALERTMAIL_PORT']}"`), { code: 'ERR_CONFIG_PORT' })
+  }
+  return {
+    port,
+    host: env['ALERTMAIL_HOST'] || '127.0.0.1',
+    dataDir: resolve(env['ALERTMAIL_DATA_DIR'] || './data'),
+    databaseUrl: env['ALERTMAIL_DATABASE_URL'] || undefined,
+    adminToken: env['ALERTMAIL_ADMIN_TOKEN'] || undefined,
+    secretKey: env['ALERTMAIL_SECRET_KEY'] || undefined,
+    webRoot: env['ALERTMAIL_WEB_ROOT'] || undefined,
+    logLevel: env['ALERTMAIL_LOG_LEVEL'] || 'info',
+  }
+}
+
+/** web/dist of this package, from src/app.ts (tests) or dist/src/app.js (built). */
+function defaultWebRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'web', 'dist')
+    dir = dirname(dir)
+  }
+  return undefined
+}
+
+/** Notifier + Worker as the HTTP layer and the lifecycle see them. */
+export interface Pipeline {
+  readonly intake: Intake
+  readonly policy: PolicyStorage
+  readonly preview: (body: unknown) => Promise<PreviewResult>
+  /** There is new work (events, a manual retry): tick now instead of at the next poll. */
+  wake(): void
+  start(): void
+  /** Stops claiming; in-flight sends finish and their results are written. */
+  stop(): Promise<void>
+}
+
+interface PipelineDeps {
+  readonly store: Store
+  readonly secrets: SecretBox
+  readonly metrics: Metrics
+  readonly mailHealth: MailHealth
+  readonly logger: Logger
+  readonly now: () => Date
+}
+
+function createPipeline(deps: PipelineDeps): Pipeline {
+  const notWired = async (): Promise<never> => {
+    throw new Error('notification pipeline not wired yet')
+  }
+  void deps
+  return {
+    intake: { events: notWired, alertmanager: notWired },
+    policy: { get: notWired, save: notWired },
+    preview: notWired,
+    wake() {},
+    start() {},
+    async stop() {},
+  }
+}
+
+export interface Alertmail {
+  readonly app: FastifyInstance
+  readonly store: Store
+  readonly adminToken: string
+  readonly logger: Logger
+  readonly pipeline: Pipeline
+  /** Starts the delivery worker and listens; resolves with the bound address (http://host:port). */
+  start(): Promise<string>
+  /** Graceful: stop accepting, let in-flight requests and sends finish, close the store. */
+  stop(): Promise<void>
+}
+
+export interface CreateOptions {
+  readonly logger?: Logger
+  /** Where the one-time admin token notice goes (default: stdout). */
+  readonly print?: (line: string) => void
+  /** Run the notifier and delivery worker (default true). */
+  readonly background?: boolean
+  readonly authLimiter?: FailureLimiter
+  readonly now?: () => Date
+}
+
+export async function createAlertmail(config: AlertmailConfig, opts: CreateOptions = {}): Promise<Alertmail> {
+  const logger = opts.logger ?? createLogger(config.logLevel)
+  const now = opts.now ?? (() => new Date())
+  const admin = loadAdminToken({ dataDir: config.dataDir, envToken: config.adminToken })
+  if (admin.source === 'generated') {
+    // Printed once, never logged: it is in the 0600 file for later.
+    ;(opts.print ?? ((l: string) => process.stdout.write(`${l}\n`)))(
+      `alertmail: generated the admin token (saved in ${admin.path ?? 'the data dir'}, mode 0600):\n  ${admin.token}`,
+    )
+  }
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const secrets = await SecretBox.open({ dataDir: config.dataDir, key: config.secretKey })
+    const metrics = new Metrics()
+    const mailHealth = new MailHealth({ now })
+    const pipeline = createPipeline({ store, secrets, metrics, mailHealth, logger, now })
+    const unsubscribe = logSmtpDiagnostics(logger)
+    const app = await buildApp({
+      store,
+      secrets,
+      intake: pipeline.intake,
+      notifications: { policy: pipeline.policy, preview: pipeline.preview },
+      adminToken: admin.token,
+      logger,
+      metrics,
+      mailHealth,
+      now,
+      wake: () => pipeline.wake(),
+      ...(opts.authLimiter ? { authLimiter: opts.authLimiter } : {}),
+      ...((config.webRoot ?? defaultWebRoot()) ? { webRoot: (config.webRoot ?? defaultWebRoot()) as string } : {}),
+    })
+    const background = opts.background ?? true
+    let stopped = false
+    return {
+      app,
+      store,
+      adminToken: admin.token,
+      logger,
+      pipeline,
+      async start() {
+        const address = await app.listen({ host: config.host, port: config.port })
+        if (background) pipeline.start()
+        logger.info({ address, dialect: store.dialect, dataDir: config.dataDir }, 'alertmail listening')
+        return address
+      },
+      async stop() {
+        if (stopped) return
+        stopped = true
+        // Order: no new requests, then let the worker finish in-flight sends, then close the database.
+        await app.close()
+        await pipeline.stop()
+        unsubscribe()
+        await store.close()
+      },
+    }
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { DELIVERY_STATES } from '../outbox/index.js'
+import type { OutboxMetrics } from '../outbox/index.js'
+
+/**
+ * Prometheus metrics (issue 4 §8), one registry per app so tests can build several side by side.
+ * Counters are fed by the routes (events) and by the composition root (send outcomes); the
+ * queue gauges are read from the store at scrape time, so they are right across processes.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly eventsReceived: Counter<'severity' | 'via'>
+  readonly sendDuration: Histogram<'outcome'>
+  readonly smtpErrors: Counter<'code'>
+  readonly #deliveries: Gauge<'state'>
+  readonly #queueDepth: Gauge
+  readonly #oldestAge: Gauge
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry]
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'alertmail_' })
+    this.eventsReceived = new Counter({
+      name: 'alertmail_events_received_total',
+      help: 'Events accepted for processing, by severity and intake (api or alertmanager).',
+      labelNames: ['severity', 'via'] as const,
+      registers,
+    })
+    this.sendDuration = new Histogram({
+      name: 'alertmail_send_duration_seconds',
+      help: 'Time of one delivery attempt, connect to final reply, by outcome.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    })
+    this.smtpErrors = new Counter({
+      name: 'alertmail_smtp_errors_total',
+      help: 'Failed delivery attempts by error code (ERR_SMTP_*), or reply code when the server refused.',
+      labelNames: ['code'] as const,
+      registers,
+    })
+    this.#deliveries = new Gauge({
+      name: 'alertmail_deliveries',
+      help: 'Per-recipient notification deliveries by state.',
+      labelNames: ['state'] as const,
+      registers,
+    })
+    this.#queueDepth = new Gauge({
+      name: 'alertmail_queue_depth',
+      help: 'Deliveries waiting to be sent (queued, retrying, unknown, sending).',
+      registers,
+    })
+    this.#oldestAge = new Gauge({
+      name: 'alertmail_queue_oldest_age_seconds',
+      help: 'Age of the oldest delivery still waiting; 0 when the queue is empty.',
+      registers,
+    })
+  }
+
+  /** Sets the queue gauges from the store's counts (called before each scrape). */
+  setOutbox(m: OutboxMetrics): void {
+    for (const state of DELIVERY_STATES) this.#deliveries.set({ state }, m.byState[state])
+    this.#queueDepth.set(m.queueDepth)
+    this.#oldestAge.set(m.oldestQueuedAgeMs / 1000)
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+}

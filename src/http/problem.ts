@@ -1,0 +1,174 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+/**
+ * RFC 9457 problem details: the one place where module errors become HTTP answers
+ * (STYLE.md §2.5). Every error body is `application/problem+json` with `type`, `title`,
+ * `status`, `detail`, our stable `code`, and for validation failures `errors: [{ field, message }]`.
+ */
+
+export interface FieldError {
+  readonly field: string
+  readonly message: string
+}
+
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: string
+  readonly errors?: readonly FieldError[]
+  /** Extra members (RFC 9457 §3.2), e.g. `current` on a version conflict. */
+  readonly [extension: string]: unknown
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+}
+
+/** A problem thrown by a route handler; `problemFromError` passes it through unchanged. */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem'
+  readonly status: number
+  readonly code: string
+  readonly errors: readonly FieldError[] | undefined
+  readonly extensions: Readonly<Record<string, unknown>>
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    opts: { errors?: readonly FieldError[]; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail)
+    this.status = status
+    this.code = code
+    this.errors = opts.errors
+    this.extensions = opts.extensions ?? {}
+  }
+}
+
+/** 400 with the offending fields named (the settings and event validators' `FieldIssue`s fit as they are). */
+export function validationProblem(errors: readonly FieldError[], detail?: string): HttpProblem {
+  const first = errors[0]
+  const summary = detail ?? (first ? `${first.field || '(body)'}: ${first.message}` : 'The request is not valid.')
+  return new HttpProblem(400, 'ERR_VALIDATION', summary, { errors })
+}
+
+export function notFound(what: string): HttpProblem {
+  return new HttpProblem(404, 'ERR_NOT_FOUND', `${what} does not exist.`)
+}
+
+/** Builds the problem document for any thrown value. Unknown errors never leak their message. */
+export function problemFromError(err: unknown): Problem {
+  if (err instanceof HttpProblem) {
+    return build(err.status, err.code, err.message, err.errors, err.extensions)
+  }
+  const e = err as Partial<FastifyError> & { code?: unknown; validation?: unknown }
+  if (Array.isArray(e.validation)) {
+    const errors = fastifyValidationErrors(e as FastifyError)
+    return build(400, 'ERR_VALIDATION', e.message ?? 'The request is not valid.', errors)
+  }
+  const code = typeof e.code === 'string' ? e.code : ''
+  const byCode = STATUS_BY_CODE[code]
+  if (byCode !== undefined) return build(byCode, code, safeMessage(e.message, byCode))
+  // Module errors follow Node's style (STYLE.md §2.3). Invalid input carries its issues by field;
+  // other ERR_CONFIG_* (secret key, sealed secrets) are the server's problem and stay 500.
+  const issues = (err as { issues?: unknown }).issues
+  if (code === 'ERR_CONFIG_INVALID' && Array.isArray(issues)) {
+    return build(400, 'ERR_VALIDATION', safeMessage(e.message, 400), issues as FieldError[])
+  }
+  if (code.startsWith('ERR_SMTP_')) return build(502, code, safeMessage(e.message, 502))
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return build(e.statusCode, code || 'ERR_HTTP', safeMessage(e.message, e.statusCode))
+  }
+  return build(500, 'ERR_INTERNAL', 'An unexpected error occurred; the server log has the details.')
+}
+
+/** Fastify's own errors that are the client's fault, by their stable codes. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 413,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 415,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 400,
+  FST_ERR_CTP_EMPTY_JSON_BODY: 400,
+  FST_ERR_CTP_INVALID_JSON_BODY: 400,
+  FST_ERR_INVALID_JSON_BODY: 400,
+  FST_ERR_NOT_FOUND: 404,
+  ERR_STORE_CONFLICT: 409,
+  ERR_STORE_NOT_FOUND: 404,
+  ERR_STORE_DUPLICATE: 409,
+}
+
+function safeMessage(message: string | undefined, status: number): string {
+  if (status >= 500 && status !== 502) return 'An unexpected error occurred; the server log has the details.'
+  return message ?? TITLES[status] ?? 'Error'
+}
+
+/** Ajv errors from Fastify's route schemas → `{ field, message }` with dotted field paths. */
+function fastifyValidationErrors(err: FastifyError): FieldError[] {
+  const list = (err.validation ?? []) as readonly {
+    instancePath?: string
+    keyword?: string
+    params?: Record<string, unknown>
+    message?: string
+  }[]
+  const context = err.validationContext
+  return list.map((v) => {
+    const base = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
+    const extra = v.params?.['additionalProperty'] ?? v.params?.['missingProperty']
+    const field = [base, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.')
+    const message =
+      v.keyword === 'additionalProperties' ? 'is not a known field' : (v.message ?? 'is not valid')
+    return { field: field || (context === 'body' ? '' : (context ?? '')), message }
+  })
+}
+
+function build(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: readonly FieldError[],
+  extensions: Readonly<Record<string, unknown>> = {},
+): Problem {
+  return {
+    ...extensions,
+    type: `urn:alertmail:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+  }
+}
+
+/** Sends a problem document; usable from hooks as well as from the error handler. */
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+}
+
+/** Fastify error handler: 5xx are logged with the error, 4xx at debug level only. */
+export function problemErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem = problemFromError(err)
+  if (problem.status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.debug({ code: problem.code }, 'request refused')
+  return sendProblem(reply, problem)
+}
+
+/** 404 for unknown routes, in the same shape. */
+export function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, problemFromError(new HttpProblem(404, 'ERR_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
+}

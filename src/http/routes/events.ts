@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify'
+import type { Severity } from '../../outbox/index.js'
+import type { Metrics } from '../metrics.js'
+import { validationProblem, type FieldError } from '../problem.js'
+
+/**
+ * Intake as the HTTP layer sees it: validate (field-named errors), then store durably. The
+ * composition root adapts notify's `validateEvents` / `fromAlertmanager` / `Notifier` to it.
+ */
+export interface Intake {
+  /** One event or an array of up to 1,000 (DESIGN.md §3). */
+  events(body: unknown): Promise<IntakeResult>
+  /** A Prometheus Alertmanager webhook payload, version 4. */
+  alertmanager(body: unknown): Promise<IntakeResult>
+}
+
+export type IntakeResult =
+  /** `ids` in input order, committed to the database before this resolves. */
+  | { readonly ok: true; readonly ids: readonly string[]; readonly severities: readonly Severity[] }
+  | { readonly ok: false; readonly errors: readonly FieldError[] }
+
+export interface IntakeOptions {
+  readonly intake: Intake
+  readonly metrics: Metrics
+  readonly now: () => Date
+  readonly wake?: (() => void) | undefined
+}
+
+/** 1,000 events with long messages and labels fit; anything larger is refused with 413. */
+export const EVENTS_BODY_LIMIT = 8 * 1024 * 1024
+
+/**
+ * The intake validates with its own plain-sentence messages (notify's validator), so Fastify's
+ * schema validation is switched off here; the schema still documents the body in OpenAPI.
+ */
+const passThrough = () => (data: unknown) => ({ value: data })
+
+async function accept(
+  opts: IntakeOptions,
+  via: 'api' | 'alertmanager',
+  result: IntakeResult,
+): Promise<{ ids: readonly string[] }> {
+  if (!result.ok) throw validationProblem(result.errors)
+  for (const severity of result.severities) opts.metrics.eventsReceived.inc({ severity, via })
+  opts.wake?.()
+  return { ids: result.ids }
+}
+
+/** POST /api/v1/events: durable before `202 { ids }` (issue 4 §2). */
+export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions & { readonly schema?: unknown }): Promise<void> {
+  app.post(
+    '/events',
+    {
+      bodyLimit: EVENTS_BODY_LIMIT,
+      validatorCompiler: passThrough,
+      schema: {
+        tags: ['events'],
+        summary: 'Post one event or an array of up to 1,000 (202 once stored)',
+        ...(opts.schema ? { body: opts.schema } : {}),
+      },
+    },
+    async (request, reply) => {
+      const body = await accept(opts, 'api', await opts.intake.events(request.body))
+      return reply.code(202).send(body)
+    },
+  )
+}
+
+/** POST /api/v1/integrations/alertmanager: the Alertmanager webhook (version 4). */
+export async function alertmanagerRoutes(app: FastifyInstance, opts: IntakeOptions): Promise<void> {
+  app.post(
+    '/integrations/alertmanager',
+    {
+      bodyLimit: EVENTS_BODY_LIMIT,
+      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4)' },
+    },
+    async (request, reply) => {
+      const body = await accept(opts, 'alertmanager', await opts.intake.alertmanager(request.body))
+      return reply.code(202).send(body)
+    },
+  )
+}

@@ -1,0 +1,65 @@
+import type { SettingsRecord, Store } from '../outbox/index.js'
+import { defaultEmailSettings, validateEmailSettings, withoutSecrets } from '../settings/index.js'
+import type { EmailSettings } from '../settings/index.js'
+
+/** What the store holds, read as settings (defaults before the first save). */
+export interface SavedSettings {
+  readonly settings: EmailSettings
+  /** Sealed secrets by field name ('password', 'oauth2.clientSecret'). */
+  readonly sealed: Readonly<Record<string, string>>
+  readonly version: number
+  readonly updatedAt: Date | undefined
+  readonly warnings: readonly { field: string; message: string }[]
+}
+
+export async function loadSaved(store: Pick<Store, 'getSettings'>): Promise<SavedSettings> {
+  return fromRecord(await store.getSettings())
+}
+
+export function fromRecord(record: SettingsRecord | undefined): SavedSettings {
+  if (!record) return { settings: defaultEmailSettings(), sealed: {}, version: 0, updatedAt: undefined, warnings: [] }
+  // Stored rows were valid when saved; validating again fills defaults added by later versions.
+  const checked = validateEmailSettings(record.settings)
+  const settings = checked.ok ? checked.value : { ...defaultEmailSettings(), ...(record.settings as Partial<EmailSettings>) }
+  return { settings, sealed: record.secrets, version: record.version, updatedAt: record.updatedAt, warnings: checked.warnings }
+}
+
+/**
+ * The API shape (TEAM.md contract): settings minus secrets, plus `passwordSet`,
+ * `oauth2.clientSecretSet`, `version` and the validation warnings. Never a secret value.
+ */
+export function presentSettings(saved: SavedSettings): Record<string, unknown> {
+  const plain = withoutSecrets(saved.settings) as Record<string, unknown> & { oauth2: Record<string, unknown> }
+  return {
+    ...plain,
+    oauth2: { ...plain.oauth2, clientSecretSet: saved.sealed['oauth2.clientSecret'] !== undefined },
+    passwordSet: saved.sealed['password'] !== undefined,
+    version: saved.version,
+    ...(saved.updatedAt ? { updatedAt: saved.updatedAt } : {}),
+    warnings: saved.warnings,
+  }
+}
+
+/** Members of a GET response a client may echo back in a PUT; they are read-only and ignored. */
+export function stripReadOnly(body: Record<string, unknown>): Record<string, unknown> {
+  const { passwordSet: _p, version: _v, updatedAt: _u, warnings: _w, ...rest } = body
+  const oauth2 = rest['oauth2']
+  if (oauth2 && typeof oauth2 === 'object' && !Array.isArray(oauth2) && 'clientSecretSet' in oauth2) {
+    const { clientSecretSet: _c, ...o } = oauth2 as Record<string, unknown>
+    rest['oauth2'] = o
+  }
+  return rest
+}
+
+/** Dotted names of the fields whose values differ ('port', 'retry.maxAttempts'); objects are compared member by member. */
+export function changedFields(before: unknown, after: unknown, prefix = ''): string[] {
+  if (isObject(before) && isObject(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)])
+    return [...keys].sort().flatMap((k) => changedFields(before[k], after[k], prefix ? `${prefix}.${k}` : k))
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix]
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
