@@ -12,6 +12,7 @@ export function mailFailure(data: unknown): string | undefined {
   const state = [mail.status, mail.state, data.status].find((s) => typeof s === 'string')
   const failing = mail.ok === false || mail.healthy === false || mail.failing === true || (typeof state === 'string' && /fail|down|error|unhealthy|degraded/i.test(state))
   if (!failing) return undefined
+  if (Array.isArray(data.reasons) && data.reasons.length > 0) return data.reasons.map(str).join(' ')
   const reason = [mail.lastError, mail.error, mail.message, mail.reason, data.message].find((v) => typeof v === 'string' || isRecord(v))
   if (isRecord(reason)) return str(reason.message ?? reason.code)
   return typeof reason === 'string' ? reason : ''

@@ -98,7 +98,6 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
             }}
           />
           {field.unit !== undefined && <span className="unit" aria-hidden="true">{field.unit}</span>}
-          {field.unit !== undefined && <span className="visually-hidden"> {unitWords(field.unit)}</span>}
         </span>
       )
       break
@@ -133,7 +132,7 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
     ) : (
       <label className="label" htmlFor={id} id={`${id}-label`}>
         {field.title}
-        {field.unit !== undefined && <span className="label-unit"> ({field.unit})</span>}
+        {field.unit !== undefined && <span className="visually-hidden"> ({unitWords(field.unit)})</span>}
       </label>
     )
 

@@ -1,13 +1,14 @@
 import { Fragment, useCallback, useEffect, useId, useState } from 'react'
 import type { ReactNode } from 'react'
 import { api, listOf, problemText } from '../api.js'
-import { DeliveryDetail, recipientOf, statusOf, text, when } from './delivery-detail.js'
+import { DeliveryDetail, lastReplyOf, recipientOf, statusOf, text, when } from './delivery-detail.js'
 import type { Delivery } from './delivery-detail.js'
 import { SEVERITIES } from './user-form.js'
 
-const STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'dead', 'suppressed'] as const
+const STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'suppressed', 'unknown'] as const
 const REFRESH_MS = 5_000
-const RETRYABLE = /fail|dead|retry|error|bounce/i
+// The API retries only failed (dead-lettered) deliveries; the others are still in the worker's hands.
+const RETRYABLE = /^(failed|dead)$/
 
 function timeOf(d: Delivery): number {
   const t = Date.parse(text(d.createdAt ?? d.queuedAt ?? d.updatedAt))
@@ -125,7 +126,7 @@ export function DeliveriesPage(): ReactNode {
                 const key = String(d.id)
                 const st = statusOf(d)
                 const isOpen = open === key
-                const attempts = Array.isArray(d.attempts) ? d.attempts.length : text(d.attempts ?? d.attemptCount)
+                const attempts = Array.isArray(d.attempts) ? d.attempts.length : text(d.attempts)
                 return (
                   <Fragment key={key}>
                     <tr data-status={st} data-recipient={recipientOf(d)}>
@@ -138,7 +139,7 @@ export function DeliveriesPage(): ReactNode {
                       </td>
                       <td data-label="Attempts">{attempts}</td>
                       <td data-label="Last reply">
-                        <code className="reply">{text(d.lastReply ?? d.reply ?? d.lastError)}</code>
+                        <code className="reply">{lastReplyOf(d)}</code>
                       </td>
                       <td className="row-actions">
                         <button type="button" className="button button-small button-secondary" aria-expanded={isOpen} aria-controls={`${id}-d-${key}`} onClick={() => setOpen(isOpen ? undefined : key)}>

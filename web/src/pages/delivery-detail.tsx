@@ -25,6 +25,16 @@ export function recipientOf(d: Record<string, unknown>): string {
   return text(d.recipient ?? d.to ?? d.email ?? d.rcpt)
 }
 
+/** '550 5.1.1 No such user', from lastCode/lastEnhanced/lastReply (or a reply object). */
+export function lastReplyOf(d: Record<string, unknown>): string {
+  if (typeof d.lastReply === 'string') {
+    const code = typeof d.lastCode === 'number' && !d.lastReply.startsWith(String(d.lastCode)) ? `${d.lastCode} ` : ''
+    const enhanced = typeof d.lastEnhanced === 'string' && !d.lastReply.includes(d.lastEnhanced) ? `${d.lastEnhanced} ` : ''
+    return `${code}${enhanced}${d.lastReply}`
+  }
+  return text(d.reply ?? d.lastError ?? d.failReason)
+}
+
 export function statusOf(d: Record<string, unknown>): string {
   return text(d.status ?? d.state)
 }
@@ -55,7 +65,7 @@ export function DeliveryDetail({ id, onRetry, retryable }: { readonly id: string
 
   if (error !== undefined) return <p className="error">Could not load the delivery: {error}</p>
   if (detail === undefined) return <p role="status">Loading attempts…</p>
-  const attempts = listOf<Record<string, unknown>>(detail.attempts, 'attempts')
+  const attempts = listOf<Record<string, unknown>>(Array.isArray(detail.attemptLog) ? detail.attemptLog : detail.attempts, 'attempts')
   const lastTranscript = transcriptText(detail.transcript)
   return (
     <div className="delivery-detail">
@@ -63,10 +73,11 @@ export function DeliveryDetail({ id, onRetry, retryable }: { readonly id: string
         {[
           ['Subject', text(detail.subject)],
           ['Message-ID', text(detail.messageId)],
-          ['Event', text(detail.eventId ?? detail.event_id)],
-          ['Next attempt', when(detail.nextAttemptAt)],
-          ['Last reply', text(detail.lastReply ?? detail.reply)],
-          ['Last error', text(detail.lastError ?? detail.error)],
+          ['Kind', text(detail.kind)],
+          ['Notification', text(detail.notificationId)],
+          ['Next attempt', statusOf(detail) === 'sent' ? '' : when(detail.nextAttemptAt)],
+          ['Last reply', lastReplyOf(detail)],
+          ['Why it failed', text(detail.failReason ?? detail.lastError)],
         ]
           .filter(([, v]) => v !== '')
           .map(([k, v]) => (
@@ -87,7 +98,9 @@ export function DeliveryDetail({ id, onRetry, retryable }: { readonly id: string
         {attempts.map((a, i) => (
           <li key={text(a.id) || i}>
             <span className={`badge ${a.ok === true || /sent|ok|success/i.test(text(a.status ?? a.outcome)) ? 'badge-ok' : 'badge-error'}`}>{text(a.status ?? a.outcome) || (a.ok === true ? 'ok' : 'failed')}</span>{' '}
-            <span>{when(a.startedAt ?? a.at ?? a.createdAt)}</span> {text(a.reply ?? a.lastReply) !== '' && <code>{text(a.reply ?? a.lastReply)}</code>}{' '}
+            <span>{when(a.startedAt ?? a.at ?? a.createdAt)}</span>
+            {typeof a.ms === 'number' && <span className="muted"> · {Math.round(a.ms)} ms</span>}{' '}
+            {attemptReply(a) !== '' && <code>{attemptReply(a)}</code>}{' '}
             {text(a.error ?? a.errorMessage) !== '' && <span className="error-inline">{text(a.error ?? a.errorMessage)}</span>}
             <details className="transcript">
               <summary>Transcript of attempt {i + 1}</summary>
@@ -104,4 +117,12 @@ export function DeliveryDetail({ id, onRetry, retryable }: { readonly id: string
       )}
     </div>
   )
+}
+
+function attemptReply(a: Record<string, unknown>): string {
+  const reply = text(a.reply)
+  if (reply === '') return ''
+  const code = typeof a.code === 'number' && !reply.startsWith(String(a.code)) ? `${a.code} ` : ''
+  const enhanced = typeof a.enhanced === 'string' && !reply.includes(a.enhanced) ? `${a.enhanced} ` : ''
+  return `${code}${enhanced}${reply}`
 }

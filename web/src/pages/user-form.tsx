@@ -60,7 +60,10 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
 
   function submit(e: FormEvent): void {
     e.preventDefault()
-    onSubmit({ name: name.trim(), email: email.trim(), enabled, severities: SEVERITIES.filter((s) => severities.includes(s)), quietHours: quiet ? { start, end, timeZone } : null })
+    const base = { name: name.trim(), email: email.trim(), enabled, severities: SEVERITIES.filter((s) => severities.includes(s)) }
+    // POST takes no quietHours to mean none; PATCH needs null to clear them.
+    if (quiet) onSubmit({ ...base, quietHours: { start, end, timeZone } })
+    else onSubmit(initial === undefined ? base : { ...base, quietHours: null })
   }
 
   const text = (key: string, label: string, value: string, set: (v: string) => void, type = 'text'): ReactNode => {

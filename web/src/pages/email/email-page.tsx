@@ -6,8 +6,8 @@ import { fieldId } from '../../components/schema-field.js'
 import { defaultsOf, fieldsOf, setPath } from '../../schema.js'
 import type { FieldDef, JsonSchema } from '../../schema.js'
 import { changeEncryption } from './dependencies.js'
-import type { FieldChange, LoadedSettings } from './form-state.js'
-import { clientErrors, diffValues, fromResponse, payloadOf } from './form-state.js'
+import type { FieldChange, LoadedSettings, Preset } from './form-state.js'
+import { clientErrors, diffValues, fromResponse, payloadOf, presetsOf } from './form-state.js'
 import { ConflictPanel } from './conflict.js'
 import { SettingsSections } from './settings-sections.js'
 import { TestMail } from './test-mail.js'
@@ -38,6 +38,7 @@ function mergeDefaults(defaults: Record<string, unknown>, values: Record<string,
 /** System → E-Mail: the seed page, drawn from the served schema, with Send Test Mail and Save Changes. */
 export function EmailPage(): ReactNode {
   const [schema, setSchema] = useState<JsonSchema>()
+  const [presets, setPresets] = useState<readonly Preset[]>([])
   const [loadProblem, setLoadProblem] = useState<Problem>()
   const [loaded, setLoaded] = useState<LoadedSettings>()
   const [values, setValues] = useState<Record<string, unknown>>({})
@@ -49,6 +50,7 @@ export function EmailPage(): ReactNode {
   const [portNote, setPortNote] = useState<{ text: string; suggested: number | undefined }>()
   const [status, setStatus] = useState<string>()
   const [saving, setSaving] = useState(false)
+  const [advancedOpen, setAdvancedOpen] = useState(false)
   const [conflict, setConflict] = useState<{ changes: FieldChange[]; current: LoadedSettings }>()
   const statusRef = useRef<HTMLDivElement>(null)
 
@@ -78,6 +80,7 @@ export function EmailPage(): ReactNode {
     if (!l.ok) return setLoadProblem(l.problem)
     const root = isRecord(s.data) && isRecord(s.data.schema) ? (s.data.schema as JsonSchema) : s.data
     setSchema(root)
+    setPresets(presetsOf(s.data, root))
     apply(root, fromResponse(l.data))
     const w = isRecord(l.data) ? l.data.warnings : undefined
     if (Array.isArray(w)) setWarnings(group(w as FieldIssue[], new Set(fieldsOf(root).map((f) => f.path))).byField)
@@ -200,7 +203,7 @@ export function EmailPage(): ReactNode {
         }}
       >
         <SettingsSections
-          schema={schema}
+          presets={presets}
           fields={fields}
           values={values}
           drafts={drafts}
@@ -219,6 +222,8 @@ export function EmailPage(): ReactNode {
             setStatus('Preset applied: review the fields, then Save Changes.')
           }}
           collectForPreview={() => payloadOf(fields, values, secrets)}
+          advancedOpen={advancedOpen || fields.some((f) => f.section !== fields[0]?.section && (errors[f.path] !== undefined || warnings[f.path] !== undefined))}
+          onAdvancedToggle={setAdvancedOpen}
         />
         {conflict !== undefined && (
           <ConflictPanel
@@ -250,7 +255,18 @@ export function EmailPage(): ReactNode {
           </button>
         </div>
       </form>
-      <TestMail collect={collect} defaultTo="" />
+      <TestMail
+        collect={collect}
+        defaultTo=""
+        onFieldErrors={(issues) => {
+          const e = group(
+            issues.map((i) => ({ field: i.field.replace(/^settings\./, ''), message: i.message })),
+            known,
+          )
+          setErrors(e.byField)
+          if (Object.keys(e.byField).length > 0) focusFirst(Object.keys(e.byField), fields)
+        }}
+      />
     </div>
   )
 }

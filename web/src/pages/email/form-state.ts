@@ -95,17 +95,17 @@ const FALLBACK_PRESETS: readonly Preset[] = [
   { name: 'Local relay (Postfix)', description: 'localhost:25, no authentication, opportunistic STARTTLS.', values: { host: 'localhost', port: 25, encryption: 'NONE', startTls: true, authEnabled: false } },
 ]
 
-/** Provider presets from the schema (`x-presets`), or a small built-in list. */
-export function presetsOf(schema: JsonSchema): readonly Preset[] {
-  const declared = schema['x-presets']
+/** Provider presets served with the schema (`{ schema, presets }`), or a small built-in list. */
+export function presetsOf(served: unknown, schema: JsonSchema): readonly Preset[] {
+  const declared = isRecord(served) && served.presets !== undefined ? served.presets : schema['x-presets']
   const list = Array.isArray(declared) ? declared : isRecord(declared) ? Object.entries(declared).map(([name, v]) => ({ name, ...(isRecord(v) ? v : {}) })) : []
   const presets: Preset[] = []
   for (const item of list as unknown[]) {
     if (!isRecord(item)) continue
-    const name = [item.title, item.label, item.name, item.id].find((v) => typeof v === 'string')
+    const name = [item.label, item.title, item.name, item.id].find((v) => typeof v === 'string')
     const values = isRecord(item.values) ? item.values : isRecord(item.settings) ? item.settings : undefined
     if (typeof name === 'string' && values !== undefined) {
-      presets.push({ name, description: typeof item.description === 'string' ? item.description : '', values })
+      presets.push({ name, description: typeof item.note === 'string' ? item.note : typeof item.description === 'string' ? item.description : '', values })
     }
   }
   return presets.length > 0 ? presets : FALLBACK_PRESETS

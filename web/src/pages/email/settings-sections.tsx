@@ -1,17 +1,16 @@
 import { useId, useState } from 'react'
 import type { ReactNode } from 'react'
 import { SchemaField } from '../../components/schema-field.js'
-import type { FieldDef, JsonSchema } from '../../schema.js'
+import type { FieldDef } from '../../schema.js'
 import { SEED_ORDER, getPath } from '../../schema.js'
 import { dependencyOf } from './dependencies.js'
-import { presetsOf } from './form-state.js'
 import type { Preset } from './form-state.js'
 import { TemplatePreview } from './template-preview.js'
 
 type Issues = Readonly<Record<string, readonly string[]>>
 
 export interface SettingsSectionsProps {
-  readonly schema: JsonSchema
+  readonly presets: readonly Preset[]
   readonly fields: readonly FieldDef[]
   readonly values: Record<string, unknown>
   readonly drafts: Readonly<Record<string, string>>
@@ -24,6 +23,8 @@ export interface SettingsSectionsProps {
   readonly onUsePort: (port: number) => void
   readonly onPreset: (values: Record<string, unknown>) => void
   readonly collectForPreview: () => Record<string, unknown>
+  readonly advancedOpen: boolean
+  readonly onAdvancedToggle: (open: boolean) => void
 }
 
 interface Section {
@@ -58,14 +59,22 @@ export function SettingsSections(props: SettingsSectionsProps): ReactNode {
         <div className="fields">{main.fields.map((f) => renderField(f, props))}</div>
       </section>
       <section className="card advanced" aria-labelledby={`${id}-adv`}>
-        <h2 id={`${id}-adv`}>Advanced</h2>
-        <Presets presets={presetsOf(props.schema)} onApply={props.onPreset} />
+        <div className="section-head">
+          <h2 id={`${id}-adv`}>Advanced</h2>
+          <button type="button" className="button button-secondary button-small" aria-expanded={props.advancedOpen} aria-controls={`${id}-adv-body`} onClick={() => props.onAdvancedToggle(!props.advancedOpen)}>
+            {props.advancedOpen ? 'Hide advanced settings' : 'Show advanced settings'}
+          </button>
+        </div>
+        <p className="summary-help">Sender, TLS, authentication method and OAuth2, connection and rate limits, retry policy, templates, provider presets.</p>
+        <div id={`${id}-adv-body`} hidden={!props.advancedOpen}>
+        <Presets presets={props.presets} onApply={props.onPreset} />
         {advanced.map((s) => (
           <div key={s.name} className="subsection">
             {!/^advanced$/i.test(s.name) && <h3>{titleCase(s.name)}</h3>}
             {renderGroups(s.fields, props)}
           </div>
         ))}
+        </div>
       </section>
     </>
   )

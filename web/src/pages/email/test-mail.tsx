@@ -1,7 +1,7 @@
 import { useId, useRef, useState } from 'react'
 import type { FormEvent, ReactNode } from 'react'
 import { api, isRecord, problemText, str } from '../../api.js'
-import type { Problem } from '../../api.js'
+import type { FieldIssue, Problem } from '../../api.js'
 
 interface Step {
   readonly step: string
@@ -59,10 +59,12 @@ export interface TestMailProps {
   /** The unsaved form as a settings object, or undefined when the form has errors to fix first. */
   readonly collect: () => Record<string, unknown> | undefined
   readonly defaultTo: string
+  /** Field errors of the unsaved form ('settings.port'), to show in place. */
+  readonly onFieldErrors: (issues: readonly FieldIssue[]) => void
 }
 
 /** Send Test Mail: runs one whole session with the values on screen and shows every step. */
-export function TestMail({ collect, defaultTo }: TestMailProps): ReactNode {
+export function TestMail({ collect, defaultTo, onFieldErrors }: TestMailProps): ReactNode {
   const id = useId()
   const [to, setTo] = useState(defaultTo)
   const [running, setRunning] = useState(false)
@@ -86,7 +88,11 @@ export function TestMail({ collect, defaultTo }: TestMailProps): ReactNode {
     setRunning(false)
     const parsed = asResult(res.ok ? res.data : res.problem.body)
     if (parsed !== undefined) setResult(parsed)
-    else if (!res.ok) setProblem(res.problem)
+    else if (!res.ok) {
+      setProblem(res.problem)
+      const inForm = res.problem.errors.filter((i) => i.field.startsWith('settings.'))
+      if (inForm.length > 0) onFieldErrors(inForm)
+    }
     requestAnimationFrame(() => resultRef.current?.focus())
   }
 
