@@ -84,7 +84,7 @@ describe('settings API', () => {
     const { password: _p, oauth2, ...plain } = sent
     const { clientSecret: _c, ...plainOauth } = oauth2
     expect(got.json).toMatchObject({ ...plain, oauth2: { ...plainOauth, clientSecretSet: true }, passwordSet: true, version: 1 })
-    for (const field of EMAIL_SETTINGS_FIELDS) {
+    for (const field of EMAIL_SETTINGS_FIELDS as string[]) {
       if (field === 'password') continue
       expect(got.json, `field ${field}`).toHaveProperty(field)
       expect(got.json[field], `field ${field}`).toEqual(field === 'oauth2' ? { ...plainOauth, clientSecretSet: true } : (sent as Record<string, unknown>)[field])

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../outbox/index.js'
-import { EmailSettings, mayReuseStoredSecrets, readSecrets, validateEmailSettings, withoutSecrets } from '../../settings/index.js'
+import { EmailSettings, PROVIDER_PRESETS, mayReuseStoredSecrets, readSecrets, validateEmailSettings, withoutSecrets } from '../../settings/index.js'
 import { principalOf } from '../auth.js'
-import { SETTINGS_PRESETS } from '../presets.js'
 import { HttpProblem, validationProblem, type FieldError } from '../problem.js'
 import { changedFields, fromRecord, loadSaved, presentSettings, stripReadOnly, type SavedSettings } from '../settings-view.js'
 
@@ -43,7 +42,7 @@ export async function settingsRoutes(app: FastifyInstance, opts: SettingsRoutesO
   app.get('/settings/email/schema', { schema: { tags, summary: 'JSON Schema of the settings (titles, defaults, units, sections) and presets' } }, async () => ({
     schema: EmailSettings,
     defaults: withoutSecrets(validateDefaults()),
-    presets: SETTINGS_PRESETS,
+    presets: PROVIDER_PRESETS,
   }))
 
   app.put(
