@@ -20,7 +20,8 @@ export const RETRY_DEFAULTS = {
   maxAgeMs: 86_400_000,
 } as const
 
-export const EMAIL_SETTINGS_DEFAULTS = {
+/** The literal default values; the typed, frozen `EMAIL_SETTINGS_DEFAULTS` is built from it in schema.ts. */
+export const DEFAULT_VALUES = {
   // The seed's settings (DESIGN.md §2).
   enabled: false,
   host: '',

@@ -7,8 +7,15 @@
  * if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '))
  * const pool = new SmtpPool(smtpOptionsFromSettings(r.value))
  */
-export { EmailSettings, EMAIL_SETTINGS_FIELDS, OAuth2Settings, RetrySettings, TemplateSettings } from './schema.js'
-export { EMAIL_SETTINGS_DEFAULTS, RETRY_DEFAULTS, MAX_LENGTHS, MAX_TIMEOUT_MS } from './defaults.js'
+export {
+  EmailSettings,
+  EMAIL_SETTINGS_DEFAULTS,
+  EMAIL_SETTINGS_FIELDS,
+  OAuth2Settings,
+  RetrySettings,
+  TemplateSettings,
+} from './schema.js'
+export { RETRY_DEFAULTS, MAX_LENGTHS, MAX_TIMEOUT_MS } from './defaults.js'
 export { ENCRYPTIONS, AUTH_METHODS, DSN_RETS, DSN_NOTIFY_VALUES, TLS_VERSIONS } from './enums.js'
 export { SETTINGS_SCHEMA_KEYWORDS, SECTIONS, NO_LINE_BREAKS } from './schema-helpers.js'
 export type { Section, Unit } from './schema-helpers.js'

@@ -10,6 +10,32 @@ import {
   isMailbox,
 } from './syntax.js'
 
+/** The rules below in words, for docs/config.md; keep each line beside its check. */
+export const RULES_DOC = {
+  errors: [
+    '`host` is required when `enabled` is on; it must be a host name or an IP address (IPv6 without brackets).',
+    'A From address is required when `enabled` is on: `fromAddress`, or else `username` if it is an e-mail address.',
+    '`fromAddress` and `supportAddress` must be e-mail addresses (local-part@domain, no display name; UTF-8 allowed).',
+    '`username` is required when `authEnabled` is on.',
+    '`authMethod` `XOAUTH2` (with `authEnabled`) requires `oauth2.tokenUrl` and `oauth2.clientId`.',
+    '`oauth2.tokenUrl` must be https:// (http:// only to a loopback address), without credentials, fragment or <placeholder>.',
+    '`encryption` `TLS` requires `startTls` on (choose `SSL` for implicit TLS on port 465).',
+    '`dsnNotify` is `[]`, `["NEVER"]`, or a non-empty subset of `SUCCESS`, `FAILURE`, `DELAY` without repeats.',
+    '`technicalSupport` requires `supportAddress`.',
+    '`heloName` must be a domain name or an address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`).',
+    '`tlsCa` must be one or more PEM certificates that parse.',
+    '`consoleUrl` must be an http:// or https:// URL.',
+    '`retry.maxDelayMs` must not be less than `retry.minDelayMs`.',
+    'CR, LF and NUL are refused in every value that reaches an SMTP command or a header line (host, addresses, names, URLs, template subject).',
+  ],
+  warnings: [
+    '`ehlo` off together with `authEnabled`, STARTTLS (`TLS`, or `NONE` with `startTls`), DSN or `eightBitMime`: HELO announces no extensions.',
+    '`SSL` on port 587, `TLS` or `NONE` on port 465: probably the wrong port for the encryption.',
+    '`allowInsecureAuth` on: the password may cross the network unencrypted.',
+    '`tlsVerify` off: the server certificate is not checked.',
+  ],
+} as const
+
 /**
  * Rules JSON Schema cannot say: value syntax (hosts, addresses, URLs, PEM) and combinations of
  * fields. Runs after the schema pass on the defaults-filled object; a field the schema already

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { AUTH_METHODS, TLS_VERSIONS } from './enums.js'
-import { EMAIL_SETTINGS_DEFAULTS as D, MAX_LENGTHS, MAX_TIMEOUT_MS, RETRY_DEFAULTS as R } from './defaults.js'
+import { DEFAULT_VALUES as D, MAX_LENGTHS, MAX_TIMEOUT_MS, RETRY_DEFAULTS as R } from './defaults.js'
 import { annotate, flag, integer, stringEnum, text } from './schema-helpers.js'
 
 const strict = { additionalProperties: false } as const

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { DSN_NOTIFY_VALUES, DSN_RETS, ENCRYPTIONS } from './enums.js'
-import { EMAIL_SETTINGS_DEFAULTS as D, MAX_LENGTHS, MAX_TIMEOUT_MS } from './defaults.js'
+import { DEFAULT_VALUES as D, MAX_LENGTHS, MAX_TIMEOUT_MS } from './defaults.js'
 import { annotate, flag, integer, stringEnum, text } from './schema-helpers.js'
 
 /**

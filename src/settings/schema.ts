@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { DEFAULT_VALUES as V } from './defaults.js'
 import { ADVANCED_FIELDS } from './schema-advanced.js'
 import { SEED_FIELDS } from './schema-seed.js'
 
@@ -28,3 +29,23 @@ export type EmailSettings = Static<typeof EmailSettings>
 
 /** Top-level JSON names in UI order: the seed's fields, then the advanced ones. */
 export const EMAIL_SETTINGS_FIELDS = Object.keys(EmailSettings.properties) as (keyof EmailSettings)[]
+
+/**
+ * Every default in one frozen object (fastify's `defaultInitOptions`): the schema's `default:`
+ * keywords come from the same values, and a test checks that Ajv's filled-in `{}` equals it.
+ */
+export const EMAIL_SETTINGS_DEFAULTS: Readonly<EmailSettings> = deepFreeze({
+  ...V,
+  dsnNotify: [...V.dsnNotify],
+  oauth2: { ...V.oauth2 },
+  retry: { ...V.retry },
+  templates: { ...V.templates },
+})
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
