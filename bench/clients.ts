@@ -42,7 +42,7 @@ export function ourOptions(cfg: ClientConfig): SmtpOptions {
     pipelining: 'auto',
     chunking: 'auto',
     maxConnections: cfg.connections,
-    maxMessagesPerConnection: 0,
+    maxMessagesPerConnection: 1_000_000,
   }
 }
 

@@ -75,8 +75,9 @@ export function renderReport(
       if (m !== undefined)
         out.push(
           `RSS idle ${n(m.idleRssMb)} MB; with ${String(m.queued)} queued ${n(m.queuedRssMb)} MB; drain peak ${n(m.drainPeakRssMb)} MB ` +
-            `(+${n(m.drainGrowthPercent)} %), ${String(m.drainedMessages)} messages in ${n(m.drainSeconds)} s`,
+            `(+${n(m.drainGrowthPercent)} %), ${String(m.drainedMessages)} messages in ${n(m.drainSeconds)} s; after drain ${n(m.afterDrainRssMb)} MB`,
         )
+      for (const e of service.errors) out.push(`error: ${e}`)
     }
   }
   out.push('')

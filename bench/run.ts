@@ -8,7 +8,8 @@
  *   npm run bench -- --only=loopback,rtt   subsets: loopback, rtt, service (smtp = loopback,rtt)
  *   npm run bench -- --clients=ours        one client only
  *   npm run bench -- --no-profile          skip the --cpu-prof run of our client
- *   other flags: --messages=N --rtt-messages=N --window=N --delay-ms=N --out=FILE
+ *   npm run bench -- --no-postgres         service figures on SQLite only
+ *   other flags: --messages=N --rtt-messages=N --window=N --delay-ms=N --queued=N --out=FILE
  * Every flag can also be given as an environment variable: BENCH_QUICK=1, BENCH_ONLY=rtt, …
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -25,7 +26,8 @@ import { runSmtpSuite } from './smtp-suite.js'
 import { checkTargets, ratios } from './targets.js'
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=loopback,rtt,service] [--clients=ours,nodemailer]
-  [--no-profile] [--messages=N] [--rtt-messages=N] [--window=N] [--delay-ms=N] [--out=FILE]`
+  [--no-profile] [--no-postgres] [--messages=N] [--rtt-messages=N] [--window=N] [--delay-ms=N]
+  [--queued=N] [--out=FILE]`
 
 function flags(argv: readonly string[]): Map<string, string> {
   const m = new Map<string, string>()
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   const only = new Set((f.get('only') ?? 'loopback,rtt,service').split(',').flatMap((s) => (s === 'smtp' ? ['loopback', 'rtt'] : [s.trim()])))
   const clients = (f.get('clients') ?? CLIENTS.join(',')).split(',').map((s) => s.trim()) as ClientName[]
   for (const c of clients) if (!CLIENTS.includes(c)) throw new Error(`unknown client ${c}`)
-  const partial = quick || f.has('only') || f.has('clients') || f.has('messages') || f.has('rtt-messages')
+  const partial = quick || ['only', 'clients', 'messages', 'rtt-messages', 'queued', 'postgres'].some((k) => f.has(k))
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const out = f.get('out') ?? (partial ? undefined : join(root, 'bench', 'results', 'latest.json'))
   const log = (line: string): void => {
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
     })
   }
   let service: ServiceSuiteResult | undefined
-  if (only.has('service')) service = await runServiceSuite({ quick, log })
+  if (only.has('service'))
+    service = await runServiceSuite({ quick, postgres: f.get('postgres') !== 'false', queued: int(f, 'queued', quick ? 20_000 : 100_000), log })
 
   const rs = ratios(smtp?.cases ?? [])
   const targets = checkTargets(smtp, service)

@@ -1,7 +1,22 @@
 /**
- * The service half of the bench: `alertmail serve` as a child process. Filled in once src/app.ts
- * and `alertmail serve` exist; until then `runServiceSuite` reports why nothing was measured.
+ * The service half of the bench: `alertmail serve` as a child process (ServeProcess), our FastSink
+ * (another process) as its relay, and the load generated from this process.
+ *
+ * - ingest: the maximum sustained POST /api/v1/events rate, closed loop, in batches of 100 and one
+ *   per request, on SQLite and on PostgreSQL. The service runs as deployed: notifications on, one
+ *   user for every severity, the default grouping policy (a storm from a few sources becomes a few
+ *   digests), the sink as relay.
+ * - latency: event → accepted by the relay at a fixed offered rate, one event per request, grouping
+ *   off (a unique dedupKey per event and groupWaitMs 0 through PUT /api/v1/settings/notifications).
+ * - memory: RSS (/proc/PID/status) idle, with N notifications queued while the relay is down, and
+ *   while the queue drains once it is back.
  */
+import { Helper } from './children.js'
+import type { KeepAliveClient } from './http-load.js'
+import { closedLoop, openLoop } from './http-load.js'
+import { createBenchDatabase } from './pg-database.js'
+import { ServeProcess } from './serve-process.js'
+import { percentile, round } from './stats.js'
 
 export interface IngestFigure {
   readonly db: 'sqlite' | 'postgres'
@@ -10,30 +25,279 @@ export interface IngestFigure {
   readonly eventsPerSecond: number
   readonly requests: number
   readonly errors: number
+  readonly firstError?: string
   readonly seconds: number
+  readonly concurrency: number
+}
+
+export interface LatencyFigure {
+  readonly offeredPerSecond: number
+  readonly events: number
+  readonly delivered: number
+  readonly postErrors: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+}
+
+export interface MemoryFigure {
+  readonly idleRssMb: number
+  readonly queued: number
+  readonly queuedRssMb: number
+  readonly drainPeakRssMb: number
+  readonly drainGrowthPercent: number
+  readonly afterDrainRssMb: number
+  readonly drainSeconds: number
+  readonly drainedMessages: number
+  readonly drainMessagesPerSecond: number
 }
 
 export interface ServiceSuiteResult {
   readonly measured: boolean
   readonly note?: string
   readonly ingest: IngestFigure[]
-  readonly latency?: { readonly offeredPerSecond: number; readonly events: number; readonly delivered: number; readonly p50Ms: number; readonly p99Ms: number }
-  readonly memory?: {
-    readonly idleRssMb: number
-    readonly queued: number
-    readonly queuedRssMb: number
-    readonly drainPeakRssMb: number
-    readonly drainGrowthPercent: number
-    readonly drainSeconds: number
-    readonly drainedMessages: number
-  }
+  readonly latency?: LatencyFigure
+  readonly memory?: MemoryFigure
+  readonly errors: string[]
 }
 
 export interface ServiceSuiteOptions {
   readonly quick: boolean
+  readonly postgres: boolean
+  /** Notifications queued for the memory figure (100,000 in a full run). */
+  readonly queued: number
   readonly log: (line: string) => void
 }
 
-export async function runServiceSuite(_opts: ServiceSuiteOptions): Promise<ServiceSuiteResult> {
-  return { measured: false, note: 'alertmail serve is not built yet (src/app.ts missing)', ingest: [] }
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Points the service at a relay on 127.0.0.1:`port` with notifications on and one user. */
+async function configure(serve: ServeProcess, relayPort: number, extra: Record<string, unknown> = {}): Promise<void> {
+  const current = await serve.api<Record<string, unknown>>('GET', '/api/v1/settings/email')
+  await serve.api('PUT', '/api/v1/settings/email', {
+    ...current,
+    enabled: true,
+    host: '127.0.0.1',
+    port: relayPort,
+    encryption: 'NONE',
+    startTls: false,
+    authEnabled: false,
+    fromAddress: 'alertmail@bench.test',
+    connectionTimeoutMs: 5000,
+    socketTimeoutMs: 15000,
+    maxConnections: 2,
+    maxMessagesPerConnection: 100_000,
+    ...extra,
+  })
+  await serve.api('POST', '/api/v1/users', { name: 'Bench Operator', email: 'operator@sink.test', enabled: true, severities: [...SEVERITIES] })
+}
+
+/** Grouping off for critical alerts: each event with its own dedupKey is mailed at once. */
+async function groupingOff(serve: ServeProcess): Promise<void> {
+  await serve.api('PUT', '/api/v1/settings/notifications', {
+    critical: { groupWaitMs: 0, groupIntervalMs: 1000, repeatIntervalMs: 1000, dedupWindowMs: 0 },
+  })
+}
+
+function stormEvent(i: number): Record<string, unknown> {
+  return {
+    severity: SEVERITIES[i % SEVERITIES.length],
+    title: `SYN flood on edge-${String(i % 10)}: ${String(1000 + (i % 997))} kpps`,
+    message: 'Mitigation engaged; traffic scrubbed at the edge.',
+    source: `edge-${String(i % 10)}`,
+    category: 'ddos',
+    labels: { site: 'fra1', vector: 'syn' },
+  }
+}
+
+async function ingest(db: 'sqlite' | 'postgres', opts: ServiceSuiteOptions, errors: string[]): Promise<IngestFigure[]> {
+  const database = db === 'postgres' ? await createBenchDatabase() : undefined
+  const sink = await Helper.sink('fast-pipelining')
+  let serve: ServeProcess | undefined
+  const figures: IngestFigure[] = []
+  try {
+    serve = await ServeProcess.start(database === undefined ? {} : { databaseUrl: database.url })
+    await configure(serve, sink.port)
+    const seconds = opts.quick ? 3 : 6
+    for (const [batch, concurrency] of [
+      [100, 4],
+      [1, 16],
+    ] as const) {
+      const batchBody = JSON.stringify(Array.from({ length: batch }, (_, i) => stormEvent(i)))
+      const body = batch === 1 ? (i: number) => JSON.stringify(stormEvent(i)) : () => batchBody
+      const r = await closedLoop(serve.http, '/api/v1/events', body, { concurrency, seconds, warmupSeconds: 1, okStatus: 202 })
+      const f: IngestFigure = {
+        db,
+        batch,
+        eventsPerSecond: round((r.ok * batch) / r.seconds, 0),
+        requests: r.requests,
+        errors: r.errors,
+        ...(r.firstError === undefined ? {} : { firstError: r.firstError }),
+        seconds: r.seconds,
+        concurrency,
+      }
+      figures.push(f)
+      opts.log(`  ingest ${db}, ${String(batch)} per request: ${String(f.eventsPerSecond)} events/s (${String(r.errors)} errors${r.firstError === undefined ? '' : `: ${r.firstError}`})`)
+    }
+  } catch (err) {
+    errors.push(`ingest ${db}: ${String(err)}`)
+    opts.log(`  ingest ${db}: FAILED ${String(err)}`)
+  } finally {
+    await serve?.stop()
+    await sink.close()
+    await database?.drop()
+  }
+  return figures
+}
+
+async function latency(opts: ServiceSuiteOptions, errors: string[]): Promise<LatencyFigure | undefined> {
+  const sink = await Helper.sink('fast-pipelining', { trace: true })
+  let serve: ServeProcess | undefined
+  try {
+    serve = await ServeProcess.start()
+    await configure(serve, sink.port)
+    await groupingOff(serve)
+    const perSecond = 200
+    const count = perSecond * (opts.quick ? 5 : 10)
+    const run = Date.now().toString(36)
+    const body = (i: number): string =>
+      JSON.stringify({ severity: 'critical', title: `Latency probe bnch${String(i)}z`, source: 'bench', dedupKey: `lat-${run}-${String(i)}` })
+    const sent = await openLoop(serve.http, '/api/v1/events', body, { perSecond, count })
+    const arrived = new Map<number, number>()
+    let last = Date.now()
+    while (arrived.size < count && Date.now() - last < 20_000) {
+      const traces = await sink.traces()
+      if (traces.length > 0) last = Date.now()
+      for (const [id, at] of traces) if (!arrived.has(id)) arrived.set(id, at)
+      await sleep(200)
+    }
+    const lat = [...arrived].map(([id, at]) => at - (sent.sentAt[id] ?? Number.NaN)).filter((x) => Number.isFinite(x))
+    const f: LatencyFigure = {
+      offeredPerSecond: perSecond,
+      events: count,
+      delivered: arrived.size,
+      postErrors: sent.errors,
+      p50Ms: round(percentile(lat, 50), 1),
+      p99Ms: round(percentile(lat, 99), 1),
+      maxMs: round(Math.max(...lat), 1),
+    }
+    opts.log(`  event → relay at ${String(perSecond)}/s: p50 ${String(f.p50Ms)} ms, p99 ${String(f.p99Ms)} ms, ${String(f.delivered)}/${String(count)} delivered`)
+    if (sent.firstError !== undefined) errors.push(`latency posts: ${sent.firstError}`)
+    return f
+  } catch (err) {
+    errors.push(`latency: ${String(err)}`)
+    opts.log(`  latency: FAILED ${String(err)}`)
+    return undefined
+  } finally {
+    await serve?.stop()
+    await sink.close()
+  }
+}
+
+async function queueDepth(client: KeepAliveClient): Promise<number> {
+  const r = await client.request('GET', '/metrics')
+  const m = /^alertmail_queue_depth(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)$/m.exec(r.text)
+  return m === null ? Number.NaN : Number(m[1])
+}
+
+async function memory(opts: ServiceSuiteOptions, errors: string[]): Promise<MemoryFigure | undefined> {
+  // Learn a port for the relay, then leave it closed: the relay is "down" (connection refused).
+  const probe = await Helper.sink('fast-pipelining')
+  const relayPort = probe.port
+  await probe.close()
+  let serve: ServeProcess | undefined
+  let sink: Helper | undefined
+  try {
+    serve = await ServeProcess.start()
+    await sleep(3000)
+    const idleRssMb = serve.rssMb()
+    opts.log(`  idle RSS ${String(idleRssMb)} MB`)
+    await configure(serve, relayPort, { retry: { maxAttempts: 100, minDelayMs: 1000, maxDelayMs: 3000, factor: 2, jitter: 0.2, maxAgeMs: 86_400_000 } })
+    await groupingOff(serve)
+    const run = Date.now().toString(36)
+    const batches = Math.ceil(opts.queued / 100)
+    let nextBatch = 0
+    const post = async (): Promise<void> => {
+      while (nextBatch < batches) {
+        const b = nextBatch++
+        const events = Array.from({ length: 100 }, (_, i) => ({ severity: 'critical', title: `Queued alert ${String(b * 100 + i)}`, source: 'bench', dedupKey: `mem-${run}-${String(b * 100 + i)}` }))
+        const r = await serve!.http.request('POST', '/api/v1/events', JSON.stringify(events))
+        if (r.status !== 202) throw new Error(`POST events: ${String(r.status)} ${r.text.slice(0, 300)}`)
+      }
+    }
+    const t0 = Date.now()
+    await Promise.all([post(), post(), post(), post()])
+    opts.log(`  posted ${String(batches * 100)} events in ${String(round((Date.now() - t0) / 1000, 1))} s`)
+    // Wait until the notifier has turned them all into queued deliveries (or stops making progress).
+    let depth = 0
+    let lastChange = Date.now()
+    while (Date.now() - lastChange < 15_000 && Date.now() - t0 < 300_000) {
+      const d = await queueDepth(serve.http)
+      if (d !== depth) lastChange = Date.now()
+      depth = d
+      if (depth >= opts.queued) break
+      await sleep(500)
+    }
+    await sleep(2000)
+    const queuedRssMb = serve.rssMb()
+    opts.log(`  ${String(depth)} queued, RSS ${String(queuedRssMb)} MB; relay up, draining`)
+
+    sink = await Helper.sink('fast-pipelining', { port: relayPort })
+    const d0 = Date.now()
+    let peak = queuedRssMb
+    let delivered = 0
+    let lastProgress = Date.now()
+    while (delivered < depth && Date.now() - lastProgress < 30_000 && Date.now() - d0 < 300_000) {
+      await sleep(500)
+      peak = Math.max(peak, serve.rssMb())
+      const s = (await sink.stats()).messages
+      if (s > delivered) lastProgress = Date.now()
+      delivered = s
+    }
+    const drainSeconds = (Date.now() - d0) / 1000
+    const f: MemoryFigure = {
+      idleRssMb,
+      queued: depth,
+      queuedRssMb,
+      drainPeakRssMb: peak,
+      drainGrowthPercent: round((100 * (peak - queuedRssMb)) / queuedRssMb, 1),
+      afterDrainRssMb: serve.rssMb(),
+      drainSeconds: round(drainSeconds, 1),
+      drainedMessages: delivered,
+      drainMessagesPerSecond: round(delivered / drainSeconds, 0),
+    }
+    opts.log(`  drained ${String(delivered)} in ${String(f.drainSeconds)} s (${String(f.drainMessagesPerSecond)}/s), peak RSS ${String(peak)} MB`)
+    return f
+  } catch (err) {
+    errors.push(`memory: ${String(err)}`)
+    opts.log(`  memory: FAILED ${String(err)}`)
+    return undefined
+  } finally {
+    await serve?.stop()
+    await sink?.close()
+  }
+}
+
+export async function runServiceSuite(opts: ServiceSuiteOptions): Promise<ServiceSuiteResult> {
+  const errors: string[] = []
+  opts.log('Service (alertmail serve)')
+  try {
+    const probe = await ServeProcess.start()
+    await probe.stop()
+  } catch (err) {
+    const note = `alertmail serve did not start: ${String(err).slice(0, 400)}`
+    opts.log(`  not measured: ${note}`)
+    return { measured: false, note, ingest: [], errors: [note] }
+  }
+  const figures = [...(await ingest('sqlite', opts, errors)), ...(opts.postgres ? await ingest('postgres', opts, errors) : [])]
+  const lat = await latency(opts, errors)
+  const mem = await memory(opts, errors)
+  return {
+    measured: true,
+    ingest: figures,
+    ...(lat === undefined ? {} : { latency: lat }),
+    ...(mem === undefined ? {} : { memory: mem }),
+    errors,
+  }
 }
