@@ -1,27 +1,156 @@
 import type { Capabilities } from './capabilities.js'
 import { SmtpError } from './errors.js'
 import type { Envelope, SmtpOptions } from './options.js'
+import { openSession } from './send.js'
+import type { Session } from './session.js'
+import type { Steps } from './steps.js'
+import { modeOf, prepareJob, runTransaction, type Job, type Mode } from './transaction.js'
 import type { MessageInput, SendOptions, SendResult, SessionContext, TlsInfo } from './types.js'
 
-/** One SMTP connection. (Contract stub: implementation follows.) */
+/** A message waiting on this connection, with its caller's promise. */
+export interface QueuedJob {
+  readonly job: Job
+  readonly signal: AbortSignal | undefined
+  resolve(r: SendResult): void
+  reject(e: unknown): void
+}
+
+/**
+ * One SMTP connection: greeted, upgraded and authenticated by connect(). Messages sent while
+ * another is in flight queue behind it and, with PIPELINING, their envelope travels with the
+ * previous message's end of data (RFC 2920 §3.1).
+ *
+ * @example
+ * const client = await SmtpClient.connect(opts)
+ * try { await client.send({ from: 'a@example.com', to: ['b@example.com'] }, raw) } finally { await client.quit() }
+ */
 export class SmtpClient {
-  readonly capabilities: Capabilities
-  readonly tls: TlsInfo | undefined
+  readonly #session: Session
+  readonly #opts: SmtpOptions
+  readonly #caps: Capabilities
+  readonly #mode: Mode
+  readonly #steps: Steps
+  readonly #queue: QueuedJob[] = []
+  #busy = false
+  #transactions = 0
 
-  private constructor(capabilities: Capabilities, tls: TlsInfo | undefined) {
-    this.capabilities = capabilities
-    this.tls = tls
+  private constructor(session: Session, opts: SmtpOptions, caps: Capabilities, steps: Steps) {
+    this.#session = session
+    this.#opts = opts
+    this.#caps = caps
+    this.#mode = modeOf(opts, caps)
+    this.#steps = steps
   }
 
-  static async connect(_opts: SmtpOptions, _ctx: SessionContext = {}): Promise<SmtpClient> {
-    throw new SmtpError('ERR_SMTP_CONFIG', 'not implemented yet')
+  /** Connect, greeting, EHLO/HELO, STARTTLS, AUTH. Throws SmtpError. */
+  static async connect(opts: SmtpOptions, ctx: SessionContext = {}): Promise<SmtpClient> {
+    const { session, capabilities, steps } = await openSession(opts, ctx)
+    return new SmtpClient(session, opts, capabilities, steps)
   }
 
-  async send(_envelope: Envelope, _message: MessageInput, _opts: SendOptions = {}): Promise<SendResult> {
-    throw new SmtpError('ERR_SMTP_CONFIG', 'not implemented yet')
+  /** What the server advertised after TLS (RFC 3207 §4.2); all false for a HELO session. */
+  get capabilities(): Capabilities {
+    return this.#caps
   }
 
-  async ping(): Promise<void> {}
-  async quit(): Promise<void> {}
-  destroy(): void {}
+  get tls(): TlsInfo | undefined {
+    return this.#session.tls
+  }
+
+  /** Usable for another message: not failed, not closing, no unsolicited reply pending. */
+  get alive(): boolean {
+    return this.#session.alive
+  }
+
+  /** Transactions started on this connection (for maxMessagesPerConnection). */
+  get transactions(): number {
+    return this.#transactions
+  }
+
+  /**
+   * Sends one message. Refused recipients are returned in `rejected` while at least one is
+   * accepted; otherwise throws SmtpError (ERR_SMTP_REJECTED with every refusal in `rejected`).
+   */
+  async send(envelope: Envelope, message: MessageInput, opts: SendOptions = {}): Promise<SendResult> {
+    return this.submit(this.prepare(envelope, message), opts.signal)
+  }
+
+  /** Formats and checks a message against this server (SIZE, 8BITMIME, SMTPUTF8). Throws early. */
+  prepare(envelope: Envelope, message: MessageInput): Job {
+    return prepareJob(envelope, message, this.#caps, this.#opts, this.#mode)
+  }
+
+  /** Queues a prepared job (the pool keeps the Job to know whether it was committed). */
+  submit(job: Job, signal?: AbortSignal): Promise<SendResult> {
+    const failure = this.#session.failure
+    if (failure !== undefined) return Promise.reject(failure)
+    if (signal?.aborted === true) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
+    this.#transactions++
+    return new Promise<SendResult>((resolve, reject) => {
+      this.#queue.push({ job, signal, resolve, reject })
+      if (!this.#busy) void this.#drain()
+    })
+  }
+
+  /** Liveness check (JavaMail isConnected): NOOP, or RSET with userSet. Throws when the connection is dead. */
+  async ping(): Promise<void> {
+    await this.#idle()
+    const failure = this.#session.failure
+    if (failure !== undefined) throw failure
+    if (!this.#session.alive) throw new SmtpError('ERR_SMTP_CLOSED', 'connection is no longer usable')
+    await this.#session.command(this.#opts.userSet ? 'RSET' : 'NOOP', 250, { code: 'ERR_SMTP_CLOSED' })
+  }
+
+  /** QUIT; waits for 221 with quitWait (bounded by socketTimeoutMs). Never throws. */
+  async quit(): Promise<void> {
+    await this.#idle()
+    const start = this.#steps.now()
+    const reply = await this.#session.quit(this.#opts.quitWait)
+    this.#steps.record('quit', start, true, reply)
+  }
+
+  /** Closes at once; queued messages fail with ERR_SMTP_ABORTED. */
+  destroy(): void {
+    this.#session.destroy()
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy = true
+    for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
+      const failure = this.#session.failure
+      if (failure !== undefined) {
+        q.reject(failure)
+        continue
+      }
+      if (q.signal?.aborted === true) {
+        q.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: q.signal.reason }))
+        continue
+      }
+      const unbind = this.#session.bindSignal(q.signal)
+      try {
+        q.resolve(await runTransaction(this.#session, q.job, this.#mode, this.#steps, this.#takeNext))
+      } catch (e) {
+        q.reject(e)
+      } finally {
+        unbind()
+      }
+    }
+    this.#busy = false
+    const waiters = this.#idleWaiters.splice(0)
+    for (const w of waiters) w()
+  }
+
+  /** The next queued message, if its envelope may be pipelined now. */
+  readonly #takeNext = (): Job | undefined => {
+    const next = this.#queue[0]
+    if (next === undefined || next.job.chunked || next.signal?.aborted === true) return undefined
+    return next.job
+  }
+
+  readonly #idleWaiters: (() => void)[] = []
+
+  #idle(): Promise<void> {
+    if (!this.#busy) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
 }

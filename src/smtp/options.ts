@@ -80,3 +80,11 @@ export interface Envelope {
   /** RFC 3461 ENVID, sent as xtext when DSN is advertised. */
   readonly envelopeId?: string
 }
+
+/** Pool defaults, named in one place (undici style). nodemailer's pool uses the same first two. */
+export const POOL_DEFAULTS = {
+  maxConnections: 5,
+  maxMessagesPerConnection: 100,
+  /** Below the 300 s servers allow an idle client (RFC 5321 §4.5.3.2.7), so we close first. */
+  idleTimeoutMs: 30_000,
+} as const

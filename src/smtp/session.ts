@@ -1,0 +1,403 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import type { Tracer } from './diagnostics.js'
+import { SmtpError, type SmtpErrorCode } from './errors.js'
+import type { SmtpOptions } from './options.js'
+import { formatReply, parseReplies, type Reply } from './reply.js'
+import type { TlsInfo } from './types.js'
+
+/** One command line as sent, and the form the transcript sees (AUTH payloads redacted). */
+export interface Line {
+  readonly line: string
+  readonly redacted?: string | undefined
+}
+
+export interface ExpectOptions {
+  readonly redacted?: string | undefined
+  /** The code to throw with on an unexpected reply; default ERR_SMTP_REJECTED. */
+  readonly code?: SmtpErrorCode | undefined
+}
+
+/** A QUIT must not hold a closing pool forever even when socketTimeoutMs is 0 (disabled). */
+const QUIT_FALLBACK_MS = 10_000
+const CRLF = '\r\n'
+
+type Waiter = { readonly n: number; readonly got: Reply[]; resolve(r: Reply[]): void; reject(e: SmtpError): void }
+
+/**
+ * The only thing in smtp/ that touches a socket (STYLE.md §2.4): connect, read replies, write
+ * lines. It knows nothing of the conversation's order; send.ts does.
+ */
+export class Session {
+  readonly tracer: Tracer
+  readonly #opts: SmtpOptions
+  #socket: net.Socket
+  #rest: Buffer = Buffer.alloc(0)
+  #queue: Reply[] = []
+  #waiter: Waiter | undefined
+  #failure: SmtpError | undefined
+  #timer: NodeJS.Timeout | undefined
+  #encrypted: boolean
+  #closing = false
+
+  private constructor(socket: net.Socket, opts: SmtpOptions, tracer: Tracer) {
+    this.#socket = socket
+    this.#opts = opts
+    this.tracer = tracer
+    this.#encrypted = socket instanceof tls.TLSSocket
+    this.#attach(socket)
+  }
+
+  /** TCP connect (or implicit TLS, RFC 8314 §3.3) within connectionTimeoutMs, then the greeting. */
+  static async open(opts: SmtpOptions, tracer: Tracer, signal?: AbortSignal): Promise<Session> {
+    const implicit = opts.encryption === 'SSL'
+    const socket = await connectSocket(opts, implicit, signal)
+    tracer.connect(opts.host, opts.port, implicit)
+    const session = new Session(socket, opts, tracer)
+    if (implicit) session.tracer.event(describeTls(socket as tls.TLSSocket))
+    return session
+  }
+
+  get encrypted(): boolean {
+    return this.#encrypted
+  }
+
+  get tls(): TlsInfo | undefined {
+    return this.#socket instanceof tls.TLSSocket ? tlsInfo(this.#socket) : undefined
+  }
+
+  /** Usable for another command: not failed, not closing, and no unsolicited reply waiting (a 421 at idle). */
+  get alive(): boolean {
+    return this.#failure === undefined && !this.#closing && this.#queue.length === 0 && !this.#socket.destroyed
+  }
+
+  get failure(): SmtpError | undefined {
+    return this.#failure
+  }
+
+  /** Writes lines in one socket write (RFC 2920 batching when more than one). */
+  write(lines: readonly Line[]): void {
+    let data = ''
+    for (const l of lines) {
+      this.tracer.command(l.redacted ?? l.line)
+      data += l.line + CRLF
+    }
+    this.#send(data)
+  }
+
+  /** Starts a batch: lines and message bytes that go out in one writev (RFC 2920 §3.1 groups). */
+  batch(): Batch {
+    return new Batch(this)
+  }
+
+  /** Writes strings and buffers with one cork/uncork. Used by Batch. */
+  writeParts(parts: readonly (string | Buffer)[]): void {
+    if (this.#failure !== undefined) return
+    const socket = this.#socket
+    if (parts.length === 1) {
+      socket.write(parts[0] as string | Buffer)
+      return
+    }
+    socket.cork()
+    for (const p of parts) socket.write(p)
+    socket.uncork()
+  }
+
+  get localAddress(): string | undefined {
+    return this.#socket.localAddress
+  }
+
+  /** Reads the next `n` replies, each within socketTimeoutMs. */
+  read(n: number): Promise<Reply[]> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    if (this.#queue.length >= n) return Promise.resolve(this.#queue.splice(0, n))
+    return new Promise<Reply[]>((resolve, reject) => {
+      this.#waiter = { n, got: this.#queue.splice(0), resolve, reject }
+      this.#arm()
+    })
+  }
+
+  async readOne(): Promise<Reply> {
+    const [reply] = await this.read(1)
+    return reply as Reply
+  }
+
+  /** Sends one line and returns the reply whatever its code (AUTH exchanges). */
+  async exchange(line: string, redacted?: string): Promise<Reply> {
+    this.write([{ line, redacted }])
+    return this.readOne()
+  }
+
+  /** emailjs's one primitive, async: write, read one reply, check its code. */
+  async command(line: string, expect: number | readonly number[], opts: ExpectOptions = {}): Promise<Reply> {
+    const reply = await this.exchange(line, opts.redacted)
+    return expectReply(reply, expect, verbOf(opts.redacted ?? line), opts.code)
+  }
+
+  /** RFC 3207: after 220 to STARTTLS, the handshake; the caller then forgets capabilities. */
+  async upgradeTls(): Promise<void> {
+    // RFC 3207 §5 / CVE-2011-0411: anything the server sent before the handshake is injected.
+    if (this.#rest.length > 0 || this.#queue.length > 0) {
+      throw this.#fail(new SmtpError('ERR_SMTP_PROTOCOL', 'server sent data before the TLS handshake (STARTTLS injection)'))
+    }
+    const plain = this.#socket
+    this.#detach(plain)
+    const secure = tls.connect({ ...tlsOptions(this.#opts), socket: plain })
+    this.#socket = secure
+    try {
+      await handshake(secure, this.#opts.socketTimeoutMs, true)
+    } catch (e) {
+      secure.destroy()
+      throw this.#fail(e as SmtpError)
+    }
+    this.#encrypted = true
+    this.#attach(secure)
+    this.tracer.event(describeTls(secure))
+  }
+
+  /** QUIT; with `wait`, the 221 (bounded by socketTimeoutMs). Never throws; returns the reply if read. */
+  async quit(wait: boolean): Promise<Reply | undefined> {
+    if (this.#failure !== undefined || this.#closing) {
+      this.destroy()
+      return undefined
+    }
+    this.#closing = true
+    this.write([{ line: 'QUIT' }])
+    let reply: Reply | undefined
+    if (wait) {
+      try {
+        reply = await this.readOne()
+      } catch {
+        // a server that drops the connection instead of 221 has still let us go
+      }
+    }
+    this.#end()
+    return reply
+  }
+
+  /** Closes at once; pending reads reject with ERR_SMTP_ABORTED. */
+  destroy(): void {
+    this.#closing = true
+    this.#fail(new SmtpError('ERR_SMTP_ABORTED', 'connection closed by the client'))
+  }
+
+  /** Cancels whatever is pending when `signal` aborts; returns the unsubscribe function. */
+  bindSignal(signal: AbortSignal | undefined): () => void {
+    if (signal === undefined) return noop
+    const onAbort = () => this.#fail(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    return () => signal.removeEventListener('abort', onAbort)
+  }
+
+  /** Fails the session (idempotent) and returns the error that the session failed with. */
+  #fail(error: SmtpError): SmtpError {
+    if (this.#failure !== undefined) return this.#failure
+    this.#failure = error
+    if (!this.#closing) this.tracer.error(error)
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#socket.destroy()
+    const w = this.#waiter
+    this.#waiter = undefined
+    w?.reject(error)
+    return error
+  }
+
+  #send(data: string): void {
+    if (this.#failure === undefined) this.#socket.write(data)
+  }
+
+  #end(): void {
+    this.#closing = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    const socket = this.#socket
+    socket.end()
+    // destroySoon semantics: give the FIN a moment, then release the descriptor.
+    setTimeout(() => socket.destroy(), 1000).unref()
+  }
+
+  /** One timer per session, refreshed per wait: no allocation per reply. */
+  #arm(): void {
+    const ms = this.#closing && this.#opts.socketTimeoutMs === 0 ? QUIT_FALLBACK_MS : this.#opts.socketTimeoutMs
+    if (ms <= 0) return
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.#onTimeout(), ms)
+      this.#timer.unref()
+    } else {
+      this.#timer.refresh()
+    }
+  }
+
+  #onTimeout(): void {
+    if (this.#waiter === undefined) return
+    if (this.#closing) {
+      this.#fail(new SmtpError('ERR_SMTP_TIMEOUT', 'no reply to QUIT'))
+      return
+    }
+    this.#fail(new SmtpError('ERR_SMTP_TIMEOUT', `no reply within socketTimeoutMs (${this.#opts.socketTimeoutMs} ms)`))
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    let parsed: { replies: Reply[]; rest: Buffer }
+    try {
+      parsed = parseReplies(this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]))
+    } catch (e) {
+      this.#fail(e as SmtpError)
+      return
+    }
+    this.#rest = parsed.rest
+    for (const reply of parsed.replies) {
+      this.tracer.reply(reply)
+      const w = this.#waiter
+      if (w === undefined) {
+        this.#queue.push(reply)
+        continue
+      }
+      w.got.push(reply)
+      if (w.got.length === w.n) {
+        this.#waiter = undefined
+        w.resolve(w.got)
+      } else {
+        this.#arm()
+      }
+    }
+  }
+
+  readonly #onError = (err: Error): void => {
+    this.#fail(new SmtpError('ERR_SMTP_CLOSED', `connection error: ${err.message}`, { cause: err }))
+  }
+
+  readonly #onClose = (): void => {
+    this.#fail(new SmtpError('ERR_SMTP_CLOSED', 'connection closed by the server'))
+  }
+
+  #attach(socket: net.Socket): void {
+    socket.on('data', this.#onData)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+  }
+
+  #detach(socket: net.Socket): void {
+    socket.off('data', this.#onData)
+    socket.off('error', this.#onError)
+    socket.off('close', this.#onClose)
+  }
+}
+
+function noop(): void {}
+
+/** Lines (traced in their redacted form) and message bytes, written together by flush(). */
+export class Batch {
+  readonly #session: Session
+  readonly #parts: (string | Buffer)[] = []
+  #text = ''
+
+  constructor(session: Session) {
+    this.#session = session
+  }
+
+  line(line: string, redacted?: string): this {
+    this.#session.tracer.command(redacted ?? line)
+    this.#text += line + CRLF
+    return this
+  }
+
+  bytes(bytes: Buffer, describe = true): this {
+    if (describe) this.#session.tracer.event(`${bytes.length} bytes of message data`)
+    if (this.#text !== '') this.#parts.push(this.#text)
+    this.#text = ''
+    this.#parts.push(bytes)
+    return this
+  }
+
+  flush(): void {
+    if (this.#text !== '') this.#parts.push(this.#text)
+    this.#text = ''
+    this.#session.writeParts(this.#parts)
+    this.#parts.length = 0
+  }
+}
+
+/** Throws when `reply.code` is not expected; `command` is the verb only. */
+export function expectReply(reply: Reply, expect: number | readonly number[], command: string, code: SmtpErrorCode = 'ERR_SMTP_REJECTED'): Reply {
+  const ok = typeof expect === 'number' ? reply.code === expect : expect.includes(reply.code)
+  if (ok) return reply
+  throw new SmtpError(code, `${command} refused: ${formatReply(reply)}`, { reply, command })
+}
+
+/** 'MAIL FROM', 'RCPT TO', 'AUTH PLAIN' or the first word: never the arguments. */
+export function verbOf(line: string): string {
+  const upper = line.slice(0, 9).toUpperCase()
+  if (upper.startsWith('MAIL FROM')) return 'MAIL FROM'
+  if (upper.startsWith('RCPT TO')) return 'RCPT TO'
+  const words = line.split(' ', 2)
+  const first = (words[0] ?? '').toUpperCase()
+  return first === 'AUTH' && words[1] !== undefined ? `AUTH ${words[1].toUpperCase()}` : first
+}
+
+export function tlsOptions(opts: SmtpOptions): tls.ConnectionOptions {
+  // RFC 6066 §3: SNI carries host names only, never address literals.
+  const servername = opts.tlsServername ?? (net.isIP(opts.host) === 0 ? opts.host : undefined)
+  return {
+    host: opts.host,
+    ...(servername === undefined ? {} : { servername }),
+    minVersion: opts.tlsMinVersion,
+    rejectUnauthorized: opts.tlsVerify,
+    // `ca` replaces Node's bundle; an extra CA must add to it, not hide the public roots.
+    ...(opts.tlsCa === undefined || opts.tlsCa === '' ? {} : { ca: [...tls.rootCertificates, opts.tlsCa] }),
+  }
+}
+
+function connectSocket(opts: SmtpOptions, implicit: boolean, signal?: AbortSignal): Promise<net.Socket> {
+  if (signal?.aborted === true) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
+  const socket = implicit
+    ? tls.connect({ ...tlsOptions(opts), port: opts.port })
+    : net.connect({ host: opts.host, port: opts.port })
+  socket.setNoDelay(true) // pipelined batches are already whole; Nagle would only add latency
+  const onAbort = () => socket.destroy(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal?.reason }))
+  signal?.addEventListener('abort', onAbort, { once: true })
+  return handshake(socket, opts.connectionTimeoutMs, implicit).finally(() => signal?.removeEventListener('abort', onAbort))
+}
+
+/** Waits for 'connect' (or 'secureConnect'), mapping failures to CONNECT, TLS, TIMEOUT, ABORTED. */
+function handshake<S extends net.Socket>(socket: S, timeoutMs: number, secure: boolean): Promise<S> {
+  return new Promise<S>((resolve, reject) => {
+    let tcpUp = !secure || (socket as net.Socket & { connecting?: boolean }).connecting === false
+    const onTcp = () => {
+      tcpUp = true
+    }
+    const timer = timeoutMs > 0 ? setTimeout(() => socket.destroy(new SmtpError('ERR_SMTP_TIMEOUT', `${secure && tcpUp ? 'TLS handshake' : 'connect'} timed out after ${timeoutMs} ms`)), timeoutMs) : undefined
+    const done = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      socket.off('connect', onTcp)
+      socket.off(secure ? 'secureConnect' : 'connect', onReady)
+      socket.off('error', onError)
+      socket.off('close', onClose)
+    }
+    const onReady = () => {
+      done()
+      resolve(socket)
+    }
+    const onError = (err: Error) => {
+      done()
+      socket.destroy()
+      if (err instanceof SmtpError) reject(err)
+      else if (secure && tcpUp) reject(new SmtpError('ERR_SMTP_TLS', `TLS failed: ${err.message}`, { cause: err }))
+      else reject(new SmtpError('ERR_SMTP_CONNECT', `connect failed: ${err.message}`, { cause: err }))
+    }
+    const onClose = () => onError(new Error('connection closed'))
+    if (secure) socket.once('connect', onTcp)
+    socket.once(secure ? 'secureConnect' : 'connect', onReady)
+    socket.once('error', onError)
+    socket.once('close', onClose)
+  })
+}
+
+function tlsInfo(s: tls.TLSSocket): TlsInfo {
+  return { protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher().name, authorized: s.authorized }
+}
+
+function describeTls(s: tls.TLSSocket): string {
+  const i = tlsInfo(s)
+  return `TLS established: ${i.protocol} ${i.cipher}${i.authorized ? '' : ` (certificate not verified: ${String(s.authorizationError)})`}`
+}

@@ -1,0 +1,208 @@
+import type { Capabilities } from './capabilities.js'
+import { bdatChunks, END_OF_DATA, prepareBody, type PreparedBody } from './data-stream.js'
+import { formatMailFrom, formatRcptTo, isAscii } from './envelope.js'
+import { classify, SmtpError, type RejectedRecipient } from './errors.js'
+import type { Envelope, SmtpOptions } from './options.js'
+import { formatReply, type Reply } from './reply.js'
+import type { Batch, Session } from './session.js'
+import type { Steps } from './steps.js'
+import type { MessageInput, SendResult } from './types.js'
+
+/** Above this a BDAT message goes in several chunks (RFC 3030 §2), keeping writes bounded. */
+const BDAT_CHUNK_BYTES = 8 * 1024 * 1024
+
+/** One message, formatted once, ready for the wire. `envelopeSent`/`committed` track pipelining. */
+export interface Job {
+  readonly envelope: Envelope
+  readonly mail: string
+  readonly rcpts: readonly string[]
+  readonly body: PreparedBody
+  /** BDAT (RFC 3030) instead of DATA */
+  readonly chunked: boolean
+  /** MAIL/RCPT/DATA already written behind the previous message's end of data (RFC 2920 §3.1). */
+  envelopeSent: boolean
+  /** The end of data has been written: from here a retry could deliver twice. */
+  committed: boolean
+}
+
+export interface Mode {
+  readonly pipelining: boolean
+  readonly chunking: boolean
+}
+
+export function modeOf(opts: SmtpOptions, caps: Capabilities): Mode {
+  return {
+    pipelining: caps.pipelining && opts.pipelining !== 'off',
+    chunking: caps.chunking && opts.chunking !== 'off',
+  }
+}
+
+/**
+ * Everything decided before a byte is sent: checks against the server's capabilities, so an
+ * oversized or 8-bit message is refused before MAIL (never a half-sent transaction).
+ */
+export function prepareJob(envelope: Envelope, message: MessageInput, caps: Capabilities, opts: SmtpOptions, mode: Mode): Job {
+  if (envelope.to.length === 0) throw new SmtpError('ERR_SMTP_ENVELOPE', 'no recipients')
+  const body = prepareBody(message, !mode.chunking)
+  // RFC 1870 §6.1: a client SHOULD NOT send a message larger than the advertised SIZE.
+  if (caps.size !== undefined && body.size > caps.size) {
+    throw new SmtpError('ERR_SMTP_SIZE', `message is ${body.size} bytes; the server accepts at most ${caps.size} (SIZE)`, { command: 'MAIL FROM' })
+  }
+  if (body.eightBit && !(opts.eightBitMime && caps.eightBitMime)) {
+    const why = opts.eightBitMime ? 'the server does not advertise 8BITMIME' : 'eightBitMime is off'
+    throw new SmtpError('ERR_SMTP_UNSUPPORTED', `message has 8-bit content but ${why}; it must be 7-bit encoded (RFC 6152)`, { command: 'MAIL FROM' })
+  }
+  const utf8 = !isAscii(envelope.from) || envelope.to.some((a) => !isAscii(a))
+  if (utf8 && !caps.smtpUtf8) {
+    throw new SmtpError('ERR_SMTP_UNSUPPORTED', 'a non-ASCII address needs SMTPUTF8, which the server does not advertise (RFC 6531)', { command: 'MAIL FROM' })
+  }
+  const dsn = caps.dsn
+  const mail = formatMailFrom(envelope.from, {
+    size: caps.size === undefined ? undefined : body.size,
+    eightBitMime: body.eightBit,
+    smtpUtf8: utf8,
+    ret: dsn ? opts.dsnRet : undefined,
+    envelopeId: dsn ? envelope.envelopeId : undefined,
+  })
+  const notify = dsn ? opts.dsnNotify : undefined
+  const rcpts = envelope.to.map((to) => formatRcptTo(to, { notify }))
+  return { envelope, mail, rcpts, body, chunked: mode.chunking, envelopeSent: false, committed: false }
+}
+
+/** MAIL, every RCPT and DATA in one group: RFC 2920 §3.1 lets DATA end a group. */
+export function writeEnvelope(batch: Batch, job: Job): void {
+  batch.line(job.mail)
+  for (const r of job.rcpts) batch.line(r)
+  batch.line('DATA')
+  job.envelopeSent = true
+}
+
+/**
+ * One transaction. With PIPELINING the envelope is one write; after the end of data the next
+ * queued message's envelope (from `takeNext`) rides in the same write, so a warm connection
+ * costs one round trip per message. With CHUNKING, `BDAT n LAST` and the content travel with
+ * MAIL/RCPT instead (RFC 3030 §4.2).
+ */
+export async function runTransaction(session: Session, job: Job, mode: Mode, steps: Steps, takeNext: () => Job | undefined): Promise<SendResult> {
+  const start = steps.now()
+  const n = job.rcpts.length
+  let replies: Reply[]
+  const chunks = job.chunked ? bdatChunks(job.body.size, BDAT_CHUNK_BYTES) : []
+  if (mode.pipelining) {
+    if (job.chunked) {
+      const batch = session.batch().line(job.mail)
+      for (const r of job.rcpts) batch.line(r)
+      for (const c of chunks) batch.line(c.header).bytes(job.body.bytes.subarray(c.start, c.end))
+      batch.flush()
+      job.committed = true
+    } else if (!job.envelopeSent) {
+      const batch = session.batch()
+      writeEnvelope(batch, job)
+      batch.flush()
+    }
+    replies = await session.read(n + 1 + (job.chunked ? chunks.length : 1))
+  } else {
+    replies = await lockstep(session, job, chunks)
+  }
+  const outcome = evaluate(job, replies)
+  steps.record('mail', start, replies[0]?.code === 250, replies[0])
+  if (replies.length > 1) steps.record('rcpt', start, outcome.accepted.length > 0, outcome.rejected[0]?.reply ?? replies[n])
+  if (outcome.failure !== undefined) {
+    if (!job.chunked && replies[n + 1]?.code === 354) {
+      // RFC 2920 §3.1 says DATA must then fail; a server that says 354 anyway cannot be resynchronised.
+      session.destroy()
+      throw new SmtpError('ERR_SMTP_PROTOCOL', 'server accepted DATA although the envelope failed', { reply: replies[n + 1], command: 'DATA' })
+    }
+    await session.command('RSET', 250)
+    throw outcome.failure
+  }
+  if (job.chunked) {
+    const last = replies[replies.length - 1] as Reply
+    steps.record('data', start, true, last)
+    return { accepted: outcome.accepted, rejected: outcome.rejected, reply: last }
+  }
+  const dataStart = steps.now()
+  const batch = session.batch().bytes(job.body.bytes).bytes(END_OF_DATA, false)
+  const next = mode.pipelining ? takeNext() : undefined
+  if (next !== undefined) writeEnvelope(batch, next)
+  batch.flush()
+  job.committed = true
+  const final = await session.readOne()
+  steps.record('data', dataStart, final.code === 250, final)
+  if (final.code !== 250) throw refusal(final, 'DATA')
+  return { accepted: outcome.accepted, rejected: outcome.rejected, reply: final }
+}
+
+/** Without PIPELINING: one command, one reply, stopping at the first step that cannot go on. */
+async function lockstep(session: Session, job: Job, chunks: ReturnType<typeof bdatChunks>): Promise<Reply[]> {
+  const replies = [await session.exchange(job.mail)]
+  if (replies[0]?.code !== 250) return replies
+  let accepted = 0
+  for (const r of job.rcpts) {
+    const reply = await session.exchange(r)
+    replies.push(reply)
+    if (isAccepted(reply)) accepted++
+  }
+  if (accepted === 0) return replies
+  if (!job.chunked) {
+    replies.push(await session.exchange('DATA'))
+    return replies
+  }
+  for (const c of chunks) {
+    session.batch().line(c.header).bytes(job.body.bytes.subarray(c.start, c.end)).flush()
+    if (c.header.endsWith('LAST')) job.committed = true
+    const reply = await session.readOne()
+    replies.push(reply)
+    if (reply.code !== 250) break
+  }
+  return replies
+}
+
+interface Outcome {
+  readonly accepted: string[]
+  readonly rejected: RejectedRecipient[]
+  readonly failure?: SmtpError
+}
+
+/** Reads MAIL, RCPT... and DATA/BDAT replies in order; refused recipients are data, not errors. */
+function evaluate(job: Job, replies: readonly Reply[]): Outcome {
+  const accepted: string[] = []
+  const rejected: RejectedRecipient[] = []
+  const mail = replies[0] as Reply
+  if (mail.code !== 250) return { accepted, rejected, failure: refusal(mail, 'MAIL FROM') }
+  const to = job.envelope.to
+  for (let i = 0; i < to.length; i++) {
+    const reply = replies[i + 1]
+    if (reply === undefined) break
+    if (isAccepted(reply)) accepted.push(to[i] as string)
+    else rejected.push({ recipient: to[i] as string, reply })
+  }
+  if (accepted.length === 0) {
+    // The most retryable refusal speaks for the message: one 4xx means trying again can help.
+    const first = rejected.find((r) => classify('ERR_SMTP_REJECTED', r.reply) === 'transient') ?? rejected[0]
+    const summary = rejected.map((r) => `${r.recipient}: ${formatReply(r.reply)}`).join('; ')
+    return {
+      accepted,
+      rejected,
+      failure: new SmtpError('ERR_SMTP_REJECTED', `every recipient was refused (${summary})`, { reply: first?.reply, command: 'RCPT TO', rejected }),
+    }
+  }
+  for (let i = to.length + 1; i < replies.length; i++) {
+    const reply = replies[i] as Reply
+    const expected = job.chunked ? 250 : 354
+    if (reply.code !== expected) return { accepted, rejected, failure: refusal(reply, job.chunked ? 'BDAT' : 'DATA') }
+  }
+  return { accepted, rejected }
+}
+
+/** RFC 5321 §4.2.5: 250 and 251 accept a recipient. */
+function isAccepted(reply: Reply): boolean {
+  return reply.code === 250 || reply.code === 251
+}
+
+/** 552 / x.3.4 on MAIL or DATA: too big (RFC 1870 §6.1, RFC 3463 §3.4). */
+function refusal(reply: Reply, command: string): SmtpError {
+  const tooBig = reply.enhanced === '5.3.4' || (reply.enhanced === undefined && reply.code === 552)
+  const code = tooBig ? 'ERR_SMTP_SIZE' : 'ERR_SMTP_REJECTED'
+  return new SmtpError(code, `${command} refused: ${formatReply(reply)}`, { reply, command })
+}
