@@ -5,15 +5,15 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import type { Store } from '../outbox/index.js'
 import type { Dialect } from './dialect.js'
-import { KyselyStore } from './kysely-store.js'
+import { KyselyStore, type AlertmailStore } from './kysely-store.js'
 import { runMigrations } from './migrations/index.js'
 import { createPostgresKysely } from './postgres/postgres-kysely.js'
 import type { Database } from './schema.js'
 import { createSqliteKysely } from './sqlite/sqlite-kysely.js'
 
 export type { Dialect } from './dialect.js'
+export type { AlertmailStore } from './kysely-store.js'
 
 export interface StoreConfig {
   /** `postgres://…` / `postgresql://…` ⇒ PostgreSQL; unset or empty ⇒ SQLite `alertmail.db` in dataDir. */
@@ -45,7 +45,7 @@ function connect(config: StoreConfig): { db: Kysely<Database>; dialect: Dialect 
  * @example
  * const store = await openStore({ databaseUrl: process.env.ALERTMAIL_DATABASE_URL, dataDir: './data' })
  */
-export async function openStore(config: StoreConfig): Promise<Store> {
+export async function openStore(config: StoreConfig): Promise<AlertmailStore> {
   const { db, dialect } = connect(config)
   try {
     await runMigrations(db as Kysely<unknown>, dialect)

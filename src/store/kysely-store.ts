@@ -26,17 +26,34 @@ import type {
   UserPatch,
   UserResult,
 } from '../outbox/index.js'
+import type {
+  GroupCommit,
+  GroupCommitResult,
+  GroupEvents,
+  NewEvent,
+  NotifyStore,
+  PendingGroup,
+} from '../notify/index.js'
 import * as admin from './admin-queries.js'
 import { claimDue } from './claim.js'
 import type { Dialect } from './dialect.js'
+import * as notify from './notify-queries.js'
 import * as outbox from './outbox-queries.js'
 import type { Database } from './schema.js'
+
+/**
+ * Everything the application stores: the outbox's `Store` and notify's `NotifyStore`. Composed here
+ * because outbox/ may not import notify/ (STYLE.md §2.2); the composition root hands it to both.
+ */
+export interface AlertmailStore extends Store, NotifyStore {
+  listUsers(): Promise<readonly User[]>
+}
 
 /**
  * The Store port over Kysely, one class for both dialects: the SQL is shared except for the claim
  * (claim.ts) and the migrations' column types. Queries live in admin-queries.ts / outbox-queries.ts.
  */
-export class KyselyStore implements Store {
+export class KyselyStore implements AlertmailStore {
   readonly dialect: Dialect
   readonly #db: Kysely<Database>
   readonly #now: () => Date
@@ -125,6 +142,22 @@ export class KyselyStore implements Store {
   }
   metrics(now: Date): Promise<OutboxMetrics> {
     return outbox.metrics(this.#db, now)
+  }
+
+  insertEvents(events: readonly NewEvent[]): Promise<string[]> {
+    return notify.insertEvents(this.#db, events)
+  }
+  listPendingGroups(opts?: { readonly limit?: number }): Promise<PendingGroup[]> {
+    return notify.listPendingGroups(this.#db, opts)
+  }
+  readGroupEvents(groupKey: string, opts: { readonly upToSeq: number; readonly limit: number }): Promise<GroupEvents> {
+    return notify.readGroupEvents(this.#db, groupKey, opts)
+  }
+  commitGroup(commit: GroupCommit): Promise<GroupCommitResult> {
+    return notify.commitGroup(this.#db, commit)
+  }
+  deleteIdleGroups(before: Date): Promise<number> {
+    return notify.deleteIdleGroups(this.#db, before)
   }
 
   async ping(): Promise<void> {

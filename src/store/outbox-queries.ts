@@ -37,6 +37,15 @@ const SUMMARY_COLUMNS = [
 ] as const
 
 export async function enqueue(db: Db, input: NotificationInput, deliveries: readonly DeliveryInput[]): Promise<EnqueueResult> {
+  return db.transaction().execute((trx) => insertNotification(trx, input, deliveries))
+}
+
+/** Inserts one notification and its deliveries inside the caller's transaction (enqueue, commitGroup). */
+export async function insertNotification(
+  trx: Db,
+  input: NotificationInput,
+  deliveries: readonly DeliveryInput[],
+): Promise<EnqueueResult> {
   const notification: Notification = { id: randomUUID(), ...input }
   const at = input.createdAt.getTime()
   const rows: Insertable<DeliveriesTable>[] = deliveries.map((d) => {
@@ -67,22 +76,20 @@ export async function enqueue(db: Db, input: NotificationInput, deliveries: read
       updated_at: at,
     }
   })
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('notifications')
-      .values({
-        id: notification.id,
-        kind: input.kind,
-        severity: input.severity,
-        group_key: input.groupKey,
-        event_count: input.eventCount,
-        created_at: at,
-      })
-      .execute()
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute()
-    }
-  })
+  await trx
+    .insertInto('notifications')
+    .values({
+      id: notification.id,
+      kind: input.kind,
+      severity: input.severity,
+      group_key: input.groupKey,
+      event_count: input.eventCount,
+      created_at: at,
+    })
+    .execute()
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+  }
   return { notification, deliveries: rows.map((r) => toSummary(r as DeliveriesTable)) }
 }
 

@@ -94,7 +94,38 @@ export interface DeliveryAttemptsTable {
   transcript_json: string
 }
 
+export interface EventsTable {
+  /** The grouper's `seq`. */
+  id: Generated<number | string>
+  severity: string
+  title: string
+  message: string | null
+  source: string | null
+  category: string | null
+  labels_json: string
+  dedup_key: string | null
+  occurred_at: Millis | null
+  status: string
+  received_at: Millis
+  group_key: string
+  processed_at: Millis | null
+  notification_id: string | null
+}
+
+export interface GroupStatesTable {
+  group_key: string
+  version: number
+  opened_at: Millis | null
+  last_sent_at: Millis | null
+  last_count: number
+  last_event_at: Millis | null
+  total_count: number
+  last_status: string | null
+}
+
 export interface Database {
+  events: EventsTable
+  group_states: GroupStatesTable
   settings: SettingsTable
   audit_log: AuditLogTable
   users: UsersTable

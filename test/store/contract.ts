@@ -4,11 +4,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AttemptCompletion, DeliveryInput, NotificationInput, Severity, Store } from '../../src/outbox/index.js'
+import type { AlertmailStore } from '../../src/store/index.js'
+import { describeNotifyStore } from './notify-contract.js'
 
 export interface OpenedStore {
-  readonly store: Store
+  readonly store: AlertmailStore
   /** A second, independent connection (pool/handle) to the same database. */
-  openAnother(): Promise<Store>
+  openAnother(): Promise<AlertmailStore>
   cleanup(): Promise<void>
 }
 
@@ -50,7 +52,7 @@ function sent(deliveryId: string, owner: string, startedAt = T0): AttemptComplet
 export function describeStore(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store contract: ${name}`, () => {
     let opened: OpenedStore
-    let store: Store
+    let store: AlertmailStore
     beforeEach(async () => {
       opened = await open()
       store = opened.store
@@ -176,6 +178,7 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
     })
 
     describeOutbox(() => opened)
+    describeNotifyStore(() => opened)
   })
 }
 

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { initial } from './0001-initial.js'
+import { events } from './0002-events.js'
 
 /**
  * Migrations in code (no file-system provider: the build output must not depend on a folder scan).
@@ -9,6 +10,7 @@ import { initial } from './0001-initial.js'
 function migrationsFor(dialect: Dialect) {
   return {
     '0001-initial': initial(dialect),
+    '0002-events': events(dialect),
   }
 }
 

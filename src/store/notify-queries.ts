@@ -1,0 +1,221 @@
+/**
+ * The NotifyStore half of the port (src/notify/port.ts): durable intake and the grouper's state.
+ * Same SQL for both dialects.
+ */
+import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { Severity } from '../outbox/index.js'
+import type {
+  EventStatus,
+  GroupCommit,
+  GroupCommitResult,
+  GroupEvents,
+  GroupState,
+  NewEvent,
+  PendingGroup,
+  StoredEvent,
+} from '../notify/index.js'
+import { date, parseJson } from './mapping.js'
+import { insertNotification } from './outbox-queries.js'
+import type { Database, EventsTable, GroupStatesTable, Millis } from './schema.js'
+
+type Db = Kysely<Database>
+
+/** 14 columns a row: far below SQLite's bound-parameter limit. */
+const EVENT_CHUNK = 1000
+
+const orNull = (d: Date | null): number | null => (d === null ? null : d.getTime())
+const dateOrNull = (v: Millis | null): Date | null => (v === null ? null : date(v))
+
+export async function insertEvents(db: Db, events: readonly NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return []
+  const rows: Insertable<EventsTable>[] = events.map((e) => ({
+    severity: e.severity,
+    title: e.title,
+    message: e.message,
+    source: e.source,
+    category: e.category,
+    labels_json: JSON.stringify(e.labels),
+    dedup_key: e.dedupKey,
+    occurred_at: orNull(e.occurredAt),
+    status: e.status,
+    received_at: e.receivedAt.getTime(),
+    group_key: e.groupKey,
+    processed_at: null,
+    notification_id: null,
+  }))
+  const ids: number[] = []
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += EVENT_CHUNK) {
+      const got = await trx.insertInto('events').values(rows.slice(i, i + EVENT_CHUNK)).returning('id').execute()
+      // RETURNING order is unspecified, but one statement draws its ids in VALUES order (rowid /
+      // sequence), so ascending ids are the input order.
+      ids.push(...got.map((r) => Number(r.id)).sort((a, b) => a - b))
+    }
+  })
+  return ids.map(String)
+}
+
+function toEvent(row: Selectable<EventsTable>): StoredEvent {
+  return {
+    id: String(row.id),
+    seq: Number(row.id),
+    severity: row.severity as Severity,
+    title: row.title,
+    message: row.message,
+    source: row.source,
+    category: row.category,
+    labels: parseJson<Record<string, string>>(row.labels_json),
+    dedupKey: row.dedup_key,
+    occurredAt: dateOrNull(row.occurred_at),
+    status: row.status as EventStatus,
+    receivedAt: date(row.received_at),
+    groupKey: row.group_key,
+  }
+}
+
+function toGroupState(row: Selectable<GroupStatesTable>): GroupState {
+  return {
+    groupKey: row.group_key,
+    version: row.version,
+    openedAt: dateOrNull(row.opened_at),
+    lastSentAt: dateOrNull(row.last_sent_at),
+    lastCount: row.last_count,
+    lastEventAt: dateOrNull(row.last_event_at),
+    totalCount: row.total_count,
+    lastStatus: row.last_status as EventStatus | null,
+  }
+}
+
+export async function listPendingGroups(db: Db, opts: { readonly limit?: number } = {}): Promise<PendingGroup[]> {
+  const limit = Math.max(1, Math.trunc(opts.limit ?? 1000))
+  const groups = await db
+    .selectFrom('events')
+    .where('processed_at', 'is', null)
+    .groupBy('group_key')
+    .select((eb) => [
+      'group_key',
+      eb.fn.min('severity').as('severity'),
+      eb.fn.countAll<number | string>().as('count'),
+      eb.fn.sum<number | string | null>(eb.case().when('status', '=', 'resolved').then(1).else(0).end()).as('resolved'),
+      eb.fn.min('received_at').as('first_at'),
+      eb.fn.max('received_at').as('last_at'),
+      eb.fn.min('id').as('min_seq'),
+      eb.fn.max('id').as('max_seq'),
+    ])
+    .orderBy('min_seq')
+    .limit(limit)
+    .execute()
+  if (groups.length === 0) return []
+  const states = await db
+    .selectFrom('group_states')
+    .selectAll()
+    .where('group_key', 'in', groups.map((g) => g.group_key))
+    .execute()
+  const byKey = new Map(states.map((s) => [s.group_key, toGroupState(s)]))
+  return groups.map((g) => ({
+    groupKey: g.group_key,
+    severity: g.severity as Severity,
+    count: Number(g.count),
+    resolvedCount: Number(g.resolved ?? 0),
+    firstReceivedAt: date(g.first_at),
+    lastReceivedAt: date(g.last_at),
+    maxSeq: Number(g.max_seq),
+    state: byKey.get(g.group_key) ?? null,
+  }))
+}
+
+export async function readGroupEvents(
+  db: Db,
+  groupKey: string,
+  opts: { readonly upToSeq: number; readonly limit: number },
+): Promise<GroupEvents> {
+  const limit = Math.max(1, Math.trunc(opts.limit))
+  const pending = db
+    .selectFrom('events')
+    .where('group_key', '=', groupKey)
+    .where('processed_at', 'is', null)
+    .where('id', '<=', opts.upToSeq)
+  const rows = await pending.selectAll().orderBy('id', 'desc').limit(limit).execute()
+  const titles = await pending
+    .groupBy('title')
+    .select((eb) => ['title', eb.fn.countAll<number | string>().as('n'), eb.fn.max('id').as('newest')])
+    .orderBy('n', 'desc')
+    .orderBy('newest', 'desc')
+    .limit(limit)
+    .execute()
+  return { events: rows.map(toEvent), titles: titles.map((t) => ({ title: t.title, count: Number(t.n) })) }
+}
+
+/** Thrown inside the transaction to roll it back; never escapes commitGroup. */
+class Rollback extends Error {}
+
+export async function commitGroup(db: Db, commit: GroupCommit): Promise<GroupCommitResult> {
+  const s = commit.state
+  const values = {
+    version: commit.expectedVersion + 1,
+    opened_at: orNull(s.openedAt),
+    last_sent_at: orNull(s.lastSentAt),
+    last_count: s.lastCount,
+    last_event_at: orNull(s.lastEventAt),
+    total_count: s.totalCount,
+    last_status: s.lastStatus,
+  }
+  try {
+    return await db.transaction().execute(async (trx) => {
+      // Compare-and-swap on the group row first: on PostgreSQL a concurrent committer of the same
+      // group waits here on the row lock, then finds the version moved and rolls back.
+      const state =
+        commit.expectedVersion === 0
+          ? await trx
+              .insertInto('group_states')
+              .values({ group_key: commit.groupKey, ...values })
+              .onConflict((oc) => oc.column('group_key').doNothing())
+              .returning('group_key')
+              .executeTakeFirst()
+          : await trx
+              .updateTable('group_states')
+              .set(values)
+              .where('group_key', '=', commit.groupKey)
+              .where('version', '=', commit.expectedVersion)
+              .returning('group_key')
+              .executeTakeFirst()
+      if (state === undefined) throw new Rollback()
+      const ids: string[] = []
+      for (const n of commit.notifications) {
+        ids.push((await insertNotification(trx, n.notification, n.deliveries)).notification.id)
+      }
+      const marked = await trx
+        .updateTable('events')
+        .set({ processed_at: commit.processedAt.getTime(), notification_id: ids[0] ?? null })
+        .where('group_key', '=', commit.groupKey)
+        .where('processed_at', 'is', null)
+        .where('id', '<=', commit.upToSeq)
+        .executeTakeFirst()
+      if (Number(marked.numUpdatedRows) !== commit.expectedCount) throw new Rollback()
+      return { ok: true as const, notificationIds: ids }
+    })
+  } catch (err) {
+    if (err instanceof Rollback) return { ok: false }
+    throw err
+  }
+}
+
+export async function deleteIdleGroups(db: Db, before: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('group_states')
+    .where('last_sent_at', '<', before.getTime())
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('events')
+            .select('events.id')
+            .whereRef('events.group_key', '=', 'group_states.group_key')
+            .where('events.processed_at', 'is', null),
+        ),
+      ),
+    )
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
