@@ -14,7 +14,7 @@ import { MailHealth } from './http/mail-health.js'
 import { Metrics } from './http/metrics.js'
 import type { Store } from './outbox/index.js'
 import { SecretBox } from './settings/index.js'
-import { openStore } from './store/index.js'
+import { migrate, openStore, type MigrateResult } from './store/index.js'
 import { createLogger, logSmtpDiagnostics } from './http/logging.js'
 import type { Intake } from './http/routes/events.js'
 import type { PolicyStorage, PreviewResult } from './http/routes/notifications.js'
@@ -48,6 +48,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AlertmailCo
     webRoot: env['ALERTMAIL_WEB_ROOT'] || undefined,
     logLevel: env['ALERTMAIL_LOG_LEVEL'] || 'info',
   }
+}
+
+/** `alertmail migrate`: the store's migrations for the configured database (the CLI reaches the store only through here). */
+export async function migrateDatabase(config: Pick<AlertmailConfig, 'dataDir' | 'databaseUrl'>): Promise<MigrateResult> {
+  return migrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
 }
 
 /** web/dist of this package, from src/app.ts (tests) or dist/src/app.js (built). */
