@@ -50,6 +50,21 @@ export type SettingsChange =
   | { readonly field: string; readonly secret: true; readonly change: 'changed' }
   | { readonly field: string; readonly secret: false; readonly before: unknown; readonly after: unknown }
 
+/** Every leaf field in schema (UI) order, secrets included, so diffs read in form order. */
+const FIELD_ORDER: readonly string[] = (function schemaLeaves(props: Record<string, unknown>, prefix: string): string[] {
+  return Object.entries(props).flatMap(([key, schema]) => {
+    const inner = (schema as { type?: string; properties?: Record<string, unknown> })
+    return inner.type === 'object' && inner.properties !== undefined
+      ? schemaLeaves(inner.properties, `${prefix}${key}.`)
+      : [`${prefix}${key}`]
+  })
+})(EmailSettings.properties, '')
+
+function orderOf(field: string): number {
+  const i = FIELD_ORDER.indexOf(field)
+  return i === -1 ? FIELD_ORDER.length : i
+}
+
 /** Leaf fields: 'port', 'retry.maxAttempts', 'dsnNotify' (arrays compare whole). */
 function leaves(value: unknown, prefix = ''): Map<string, unknown> {
   const out = new Map<string, unknown>()
@@ -82,7 +97,7 @@ export function diffSettings(before: Partial<EmailSettings>, after: Partial<Emai
       ? { field, secret: true, change: 'changed' }
       : { field, secret: false, before: x, after: y })
   }
-  return changes
+  return changes.sort((x, y) => orderOf(x.field) - orderOf(y.field))
 }
 
 /** Just the names of the changed fields (secrets included by name). */
