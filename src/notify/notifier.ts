@@ -1,0 +1,278 @@
+/**
+ * The Notifier: intake → route → group → enqueue rendered per-recipient deliveries (DESIGN.md §1).
+ *
+ * - `accept(events)` stores the events (one transaction) and returns their ids: the HTTP 202 may only
+ *   be sent after it resolved. It wakes the grouping loop at once when a policy has no group wait.
+ * - `tick(now)` is one pass of the grouper: for every group with pending events it asks
+ *   `decideGroup()` whether a mail is due; if so it reads a sample of the events, routes, renders one
+ *   message per recipient and hands everything to `commitGroup()`, which is atomic. A crash anywhere
+ *   before that commit leaves the events pending; the next tick (here or in another process) redoes it.
+ * - `start()` runs `tick` on a timer: at the earliest due time, at least every `pollIntervalMs` (events
+ *   accepted by another process sharing the database), and at once after an immediate accept.
+ */
+import { randomUUID } from 'node:crypto'
+import type { DeliveryInput, NotificationKind, User } from '../outbox/index.js'
+import type { ValidEvent } from './event.js'
+import { decideGroup, finalKind, groupKeyOf, nextGroupState, parseGroupKey, type DecisionKind } from './grouping.js'
+import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from './policy.js'
+import type { GroupNotification, NewEvent, NotifyStore, PendingGroup } from './port.js'
+import { route, type NotifySettings, type Recipient } from './routing.js'
+import { renderNotification } from './templates.js'
+
+export interface NotifierOptions {
+  readonly store: NotifyStore
+  /** The current E-Mail settings (EmailSettings fits). Read once per tick. */
+  readonly getSettings: () => NotifySettings | Promise<NotifySettings>
+  /** The grouping policy; default DEFAULT_NOTIFICATION_POLICY. Read once per tick. */
+  readonly getPolicy?: () => NotificationPolicy | Promise<NotificationPolicy>
+  /** The clock (tests inject one). */
+  readonly now?: () => Date
+  /** Longest sleep of the loop when nothing is due, for events written by other processes. Default 5 s. */
+  readonly pollIntervalMs?: number
+  /** Groups examined per tick (the rest follow at once). Default 5000. */
+  readonly maxGroupsPerTick?: number
+  /** A tick or a group failed; the loop carries on (the events stay pending). */
+  readonly onError?: (error: unknown) => void
+}
+
+export interface TickResult {
+  /** Notifications committed (the support copy counts as one). */
+  readonly notifications: number
+  readonly deliveries: number
+  /** Earliest time a group still pending becomes due; null when nothing waits. */
+  readonly nextDueAt: Date | null
+}
+
+/** How long an idle group's state is kept: beyond every window of the policy (a day at most). */
+const GROUP_RETENTION_MS = 2 * 24 * 3_600_000
+const PRUNE_EVERY_MS = 3_600_000
+
+const OUTBOX_KIND: Readonly<Record<DecisionKind, NotificationKind>> = {
+  alert: 'alert',
+  digest: 'digest',
+  repeat: 'digest',
+  resolution: 'resolution',
+}
+
+export class Notifier {
+  readonly #store: NotifyStore
+  readonly #getSettings: NotifierOptions['getSettings']
+  readonly #getPolicy: () => NotificationPolicy | Promise<NotificationPolicy>
+  readonly #now: () => Date
+  readonly #pollIntervalMs: number
+  readonly #maxGroups: number
+  readonly #onError: (error: unknown) => void
+  #chain: Promise<unknown> = Promise.resolve()
+  #timer: NodeJS.Timeout | undefined
+  #timerAt = Infinity
+  /**
+   * Groups known to be waiting (for their interval or wait) until a time: an accept for them need not
+   * wake the loop. Without it, every request of a storm would start a pass that finds nothing due.
+   */
+  readonly #busyUntil = new Map<string, number>()
+  #started = false
+  #pending: Promise<void> | undefined
+  #lastPruneAt = 0
+
+  constructor(opts: NotifierOptions) {
+    this.#store = opts.store
+    this.#getSettings = opts.getSettings
+    this.#getPolicy = opts.getPolicy ?? (() => DEFAULT_NOTIFICATION_POLICY)
+    this.#now = opts.now ?? (() => new Date())
+    this.#pollIntervalMs = opts.pollIntervalMs ?? 5_000
+    this.#maxGroups = opts.maxGroupsPerTick ?? 5_000
+    this.#onError = opts.onError ?? (() => undefined)
+  }
+
+  /**
+   * Stores validated events durably and returns their ids (input order).
+   * @example
+   * const r = validateEvents(body)
+   * if (r.ok) reply.code(202).send({ ids: await notifier.accept(r.events) })
+   */
+  async accept(events: readonly ValidEvent[]): Promise<string[]> {
+    if (events.length === 0) return []
+    const receivedAt = this.#now()
+    const rows = events.map((e) => toNewEvent(e, receivedAt))
+    const ids = await this.#store.insertEvents(rows)
+    if (this.#started) {
+      const policy = await this.#getPolicy()
+      const at = receivedAt.getTime()
+      for (const row of rows) {
+        const busy = (this.#busyUntil.get(row.groupKey) ?? 0) > at
+        // A resolution is worth a pass even for a busy group: it skips the repeat interval.
+        if (!busy || row.status === 'resolved') this.#wakeAt(at + policy[row.severity].groupWaitMs)
+      }
+    }
+    return ids
+  }
+
+  /** One grouping pass at `now` (default: the clock). Passes never overlap. */
+  tick(now?: Date): Promise<TickResult> {
+    const run = this.#chain.then(() => this.#tick(now ?? this.#now()))
+    this.#chain = run.catch(() => undefined)
+    return run
+  }
+
+  /** Starts the grouping loop (idempotent). */
+  start(): void {
+    if (this.#started) return
+    this.#started = true
+    this.#wakeAt(this.#now().getTime())
+  }
+
+  /** Stops the loop and waits for a pass in progress. Pending events stay pending for the next start. */
+  async stop(): Promise<void> {
+    this.#started = false
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = Infinity
+    await this.#pending
+    await this.#chain
+  }
+
+  /** Runs a pass at `time` (clock ms) unless one is already scheduled sooner. */
+  #wakeAt(time: number): void {
+    if (!this.#started || (this.#timer !== undefined && this.#timerAt <= time)) return
+    clearTimeout(this.#timer)
+    this.#timerAt = time
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      this.#pending = this.#loopOnce()
+    }, Math.max(0, time - this.#now().getTime()))
+    this.#timer.unref()
+  }
+
+  async #loopOnce(): Promise<void> {
+    let next = this.#now().getTime() + this.#pollIntervalMs
+    try {
+      const result = await this.tick()
+      if (result.nextDueAt) next = Math.min(next, result.nextDueAt.getTime())
+    } catch (error) {
+      this.#onError(error)
+    }
+    this.#wakeAt(next)
+  }
+
+  async #tick(now: Date): Promise<TickResult> {
+    const [settings, policy] = await Promise.all([this.#getSettings(), this.#getPolicy()])
+    const groups = await this.#store.listPendingGroups({ limit: this.#maxGroups })
+    let users: readonly User[] | undefined
+    let notifications = 0
+    let deliveries = 0
+    let nextDue: number | null = groups.length >= this.#maxGroups ? now.getTime() : null
+    for (const [key, until] of this.#busyUntil) if (until <= now.getTime()) this.#busyUntil.delete(key)
+    for (const group of groups) {
+      const severityPolicy = policy[group.severity]
+      const decision = decideGroup(group, severityPolicy, now)
+      if (!decision.due) {
+        nextDue = Math.min(nextDue ?? Infinity, decision.dueAt.getTime())
+        this.#busyUntil.set(group.groupKey, decision.dueAt.getTime())
+        continue
+      }
+      try {
+        users ??= await this.#store.listUsers()
+        const result = await this.#flush(group, decision, users, settings, policy, now)
+        // Events arriving now wait for the interval: no pass is needed for them until then.
+        const interval = parseGroupKey(group.groupKey).kind === 'source' ? severityPolicy.groupIntervalMs : severityPolicy.repeatIntervalMs
+        if (result.notifications > 0 && group.resolvedCount === 0) this.#busyUntil.set(group.groupKey, now.getTime() + interval)
+        notifications += result.notifications
+        deliveries += result.deliveries
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+    if (now.getTime() - this.#lastPruneAt >= PRUNE_EVERY_MS) {
+      this.#lastPruneAt = now.getTime()
+      await this.#store.deleteIdleGroups(new Date(now.getTime() - GROUP_RETENTION_MS))
+    }
+    return { notifications, deliveries, nextDueAt: nextDue === null ? null : new Date(nextDue) }
+  }
+
+  async #flush(
+    group: PendingGroup,
+    decision: { kind: DecisionKind; newEpisode: boolean },
+    users: readonly User[],
+    settings: NotifySettings,
+    policy: NotificationPolicy,
+    now: Date,
+  ): Promise<{ notifications: number; deliveries: number }> {
+    const sample = await this.#store.readGroupEvents(group.groupKey, { upToSeq: group.maxSeq, limit: policy.digestTopItems })
+    const newest = sample.events[0]
+    if (newest === undefined) return { notifications: 0, deliveries: 0 }
+    const parsed = parseGroupKey(group.groupKey)
+    const kind = finalKind(decision.kind, parsed.kind, newest.status)
+    const state = nextGroupState(group, decision.newEpisode, newest.status, now)
+    const lastSent = group.state?.lastSentAt
+    const periodMs = (kind === 'digest' || kind === 'repeat') && lastSent ? now.getTime() - lastSent.getTime() : null
+    const routed = route(group.severity, users, settings, now)
+    const domain = messageIdDomain(settings)
+
+    const render = (r: Recipient, isSupport: boolean): DeliveryInput => {
+      const mail = renderNotification(
+        {
+          kind,
+          isSupport,
+          severity: group.severity,
+          events: sample.events,
+          titles: sample.titles,
+          count: group.count,
+          totalCount: state.totalCount,
+          periodMs,
+          source: parsed.kind === 'source' ? parsed.source : newest.source,
+          category: parsed.kind === 'source' ? parsed.category : newest.category,
+          recipient: { name: r.name, email: r.email, timeZone: r.timeZone },
+          applianceName: settings.applianceName,
+          // The support copy links to the console too: it is how the vendor finds the appliance.
+          consoleUrl: settings.consoleUrl,
+        },
+        settings.templates,
+      )
+      return {
+        recipient: r.email,
+        ...(r.userId === null ? {} : { userId: r.userId }),
+        messageId: `<${randomUUID()}@${domain}>`,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        state: r.state,
+        severity: group.severity,
+        nextAttemptAt: r.nextAttemptAt,
+      }
+    }
+
+    const base = { severity: group.severity, groupKey: group.groupKey, eventCount: group.count, createdAt: now }
+    const planned: GroupNotification[] = [
+      { notification: { ...base, kind: OUTBOX_KIND[kind] }, deliveries: routed.users.map((u) => render(u, false)) },
+    ]
+    // A separate notification, so the vendor's copy never shows who else was told (DESIGN.md §2).
+    if (routed.support) planned.push({ notification: { ...base, kind: 'support' }, deliveries: [render(routed.support, true)] })
+
+    const result = await this.#store.commitGroup({
+      groupKey: group.groupKey,
+      expectedVersion: group.state?.version ?? 0,
+      upToSeq: group.maxSeq,
+      expectedCount: group.count,
+      processedAt: now,
+      state,
+      notifications: planned,
+    })
+    if (!result.ok) return { notifications: 0, deliveries: 0 }
+    return { notifications: planned.length, deliveries: planned.reduce((n, p) => n + p.deliveries.length, 0) }
+  }
+}
+
+/** A validated event as the store keeps it. */
+export function toNewEvent(e: ValidEvent, receivedAt: Date): NewEvent {
+  return { ...e, receivedAt, groupKey: groupKeyOf(e) }
+}
+
+/** The right-hand side of our Message-IDs (RFC 5322 §3.6.4): the sender's domain when we know it. */
+export function messageIdDomain(settings: Pick<NotifySettings, 'fromAddress' | 'username'>): string {
+  for (const address of [settings.fromAddress, settings.username]) {
+    const domain = address.slice(address.lastIndexOf('@') + 1).trim()
+    if (address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain)) return domain
+  }
+  return 'alertmail.invalid'
+}
