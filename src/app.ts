@@ -3,6 +3,7 @@
  * Notifier → Worker → HTTP. Nothing else constructs these.
  */
 import { existsSync } from 'node:fs'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
@@ -12,9 +13,11 @@ import { loadAdminToken } from './http/admin-token.js'
 import type { FailureLimiter } from './http/failure-limiter.js'
 import { MailHealth } from './http/mail-health.js'
 import { Metrics } from './http/metrics.js'
-import type { Store } from './outbox/index.js'
+import { createIntake, createPreview } from './http/notify-adapters.js'
+import { loadSaved } from './http/settings-view.js'
+import { DEFAULT_NOTIFICATION_POLICY, Notifier, validateNotificationPolicy, type NotificationPolicy } from './notify/index.js'
 import { SecretBox } from './settings/index.js'
-import { migrate, openStore, type MigrateResult } from './store/index.js'
+import { migrate, openStore, type AlertmailStore, type MigrateResult } from './store/index.js'
 import { createLogger, logSmtpDiagnostics } from './http/logging.js'
 import type { Intake } from './http/routes/events.js'
 import type { PolicyStorage, PreviewResult } from './http/routes/notifications.js'
@@ -78,7 +81,8 @@ export interface Pipeline {
 }
 
 interface PipelineDeps {
-  readonly store: Store
+  readonly dataDir: string
+  readonly store: AlertmailStore
   readonly secrets: SecretBox
   readonly metrics: Metrics
   readonly mailHealth: MailHealth
@@ -87,23 +91,68 @@ interface PipelineDeps {
 }
 
 function createPipeline(deps: PipelineDeps): Pipeline {
-  const notWired = async (): Promise<never> => {
-    throw new Error('notification pipeline not wired yet')
-  }
-  void deps
+  const { store, logger, now } = deps
+  const policy = new PolicyFile(join(deps.dataDir, POLICY_FILE))
+  const notifier = new Notifier({
+    store,
+    getSettings: async () => (await loadSaved(store)).settings,
+    getPolicy: () => policy.get(),
+    now,
+    onError: (err) => logger.error({ err }, 'notifier pass failed; events stay pending'),
+  })
   return {
-    intake: { events: notWired, alertmanager: notWired },
-    policy: { get: notWired, save: notWired },
-    preview: notWired,
+    intake: createIntake(notifier),
+    policy,
+    preview: createPreview(async () => (await loadSaved(store)).settings.templates),
     wake() {},
-    start() {},
-    async stop() {},
+    start() {
+      notifier.start()
+    },
+    async stop() {
+      await notifier.stop()
+    },
+  }
+}
+
+const POLICY_FILE = 'notification-policy.json'
+
+/**
+ * The grouping policy, kept as JSON in the data dir (the Store port has no place for it yet).
+ * Re-read at most every few seconds so a change made by another process on this host shows up.
+ */
+class PolicyFile implements PolicyStorage {
+  readonly #path: string
+  #cache: { policy: NotificationPolicy; at: number } | undefined
+
+  constructor(path: string) {
+    this.#path = path
+  }
+
+  async get(): Promise<NotificationPolicy> {
+    if (this.#cache && Date.now() - this.#cache.at < 5_000) return this.#cache.policy
+    let policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
+    try {
+      const checked = validateNotificationPolicy(JSON.parse(await readFile(this.#path, 'utf8')))
+      if (checked.ok) policy = checked.value
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err
+    }
+    this.#cache = { policy, at: Date.now() }
+    return policy
+  }
+
+  async save(policy: NotificationPolicy): Promise<void> {
+    // Write-then-rename: a reader never sees half a file.
+    const tmp = `${this.#path}.${process.pid}.tmp`
+    await writeFile(tmp, `${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 })
+    await rename(tmp, this.#path)
+    this.#cache = { policy, at: Date.now() }
   }
 }
 
 export interface Alertmail {
   readonly app: FastifyInstance
-  readonly store: Store
+  readonly store: AlertmailStore
   readonly adminToken: string
   readonly logger: Logger
   readonly pipeline: Pipeline
@@ -138,7 +187,7 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
     const secrets = await SecretBox.open({ dataDir: config.dataDir, key: config.secretKey })
     const metrics = new Metrics()
     const mailHealth = new MailHealth({ now })
-    const pipeline = createPipeline({ store, secrets, metrics, mailHealth, logger, now })
+    const pipeline = createPipeline({ dataDir: config.dataDir, store, secrets, metrics, mailHealth, logger, now })
     const unsubscribe = logSmtpDiagnostics(logger)
     const app = await buildApp({
       store,

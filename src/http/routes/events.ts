@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { AlertmanagerPayload, EventsBody } from '../../notify/index.js'
 import type { Severity } from '../../outbox/index.js'
 import type { Metrics } from '../metrics.js'
 import { validationProblem, type FieldError } from '../problem.js'
@@ -47,7 +48,7 @@ async function accept(
 }
 
 /** POST /api/v1/events: durable before `202 { ids }` (issue 4 §2). */
-export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions & { readonly schema?: unknown }): Promise<void> {
+export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions): Promise<void> {
   app.post(
     '/events',
     {
@@ -56,7 +57,7 @@ export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions & { 
       schema: {
         tags: ['events'],
         summary: 'Post one event or an array of up to 1,000 (202 once stored)',
-        ...(opts.schema ? { body: opts.schema } : {}),
+        body: EventsBody,
       },
     },
     async (request, reply) => {
@@ -72,7 +73,8 @@ export async function alertmanagerRoutes(app: FastifyInstance, opts: IntakeOptio
     '/integrations/alertmanager',
     {
       bodyLimit: EVENTS_BODY_LIMIT,
-      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4)' },
+      validatorCompiler: passThrough,
+      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4)', body: AlertmanagerPayload },
     },
     async (request, reply) => {
       const body = await accept(opts, 'alertmanager', await opts.intake.alertmanager(request.body))
