@@ -20,6 +20,7 @@ export const OAuth2Settings = Type.Object({
   clientSecret: Type.Optional(text('', MAX_LENGTHS.clientSecret, {
     section: 'advanced', order: 3, title: 'Client Secret',
     description: 'The application\'s client secret. Write-only: stored encrypted, never shown again.',
+    examples: ['<client secret value>'],
   }, { writeOnly: true, headerSafe: true })),
   scope: text(D.oauth2.scope, MAX_LENGTHS.scope, {
     section: 'advanced', order: 4, title: 'Scope',
@@ -87,21 +88,25 @@ export const TemplateSettings = Type.Object({
   subject: text(D.templates.subject, MAX_LENGTHS.subject, {
     section: 'advanced', order: 1, title: 'Subject Template',
     description: 'Subject line template; one line. Empty: the built-in subject.',
-    examples: ['[{{ appliance }}] {{ severity | upcase }}: {{ title }}'],
+    examples: ['[{{ severityLabel }}] {{ applianceName }}: {{ summary }}'],
   }, { headerSafe: true }),
   text: text(D.templates.text, MAX_LENGTHS.text, {
     section: 'advanced', order: 2, title: 'Text Body Template',
     description: 'Plain-text body template. Empty: the built-in body.',
+    examples: ['{{ severityLabel }}: {{ summary }}\n\n{{ message }}\n\nOpen the console: {{ consoleUrl }}'],
   }),
   html: text(D.templates.html, MAX_LENGTHS.html, {
     section: 'advanced', order: 3, title: 'HTML Body Template',
     description: 'HTML body template. Empty: the built-in HTML body.',
+    examples: ['<h1>{{ summary }}</h1><p>{{ message }}</p>'],
   }),
 }, {
   ...strict, default: {},
   ...annotate({
     section: 'advanced', order: 18, title: 'Templates',
-    description: 'Templates of the notification mails (LiquidJS). Empty strings use the built-in ones.',
+    description:
+      'Templates of the notification mails (LiquidJS, strict variables such as summary, message, severityLabel, ' +
+      'applianceName, consoleUrl). Empty strings use the built-in ones.',
   }),
 })
 

@@ -62,6 +62,7 @@ export const SEED_FIELDS = {
     description:
       'Password (or app password, or API key) for Enable Auth. Write-only: it is stored encrypted and never ' +
       'shown again; leave it out of an update to keep the stored one.',
+    examples: ['<app password>'],
   }, { writeOnly: true })),
   technicalSupport: flag(D.technicalSupport, {
     section: 'seed', order: 9, title: 'Technical Support',
