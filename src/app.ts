@@ -3,7 +3,6 @@
  * Notifier → Worker → HTTP. Nothing else constructs these.
  */
 import { existsSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
@@ -15,7 +14,11 @@ import { MailHealth } from './http/mail-health.js'
 import { Metrics } from './http/metrics.js'
 import { createIntake, createPreview } from './http/notify-adapters.js'
 import { loadSaved } from './http/settings-view.js'
-import { DEFAULT_NOTIFICATION_POLICY, Notifier, validateNotificationPolicy, type NotificationPolicy } from './notify/index.js'
+import { Notifier } from './notify/index.js'
+import { Worker } from './outbox/index.js'
+import { POLICY_FILE, PolicyFile } from './http/policy-file.js'
+import { observeAttempts } from './http/metrics.js'
+import { workerConfigSource } from './http/settings-view.js'
 import { SecretBox } from './settings/index.js'
 import { migrate, openStore, type AlertmailStore, type MigrateResult } from './store/index.js'
 import { createLogger, logSmtpDiagnostics } from './http/logging.js'
@@ -100,53 +103,28 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     now,
     onError: (err) => logger.error({ err }, 'notifier pass failed; events stay pending'),
   })
+  const worker = new Worker({
+    // Every attempt's outcome also feeds /metrics and the mail-health banner.
+    store: observeAttempts(store, deps.metrics, deps.mailHealth),
+    getConfig: workerConfigSource(store, deps.secrets),
+    onError: (err) => logger.error({ err }, 'delivery worker error'),
+  })
   return {
     intake: createIntake(notifier),
     policy,
     preview: createPreview(async () => (await loadSaved(store)).settings.templates),
-    wake() {},
+    wake() {
+      worker.nudge()
+    },
     start() {
       notifier.start()
+      worker.start()
     },
     async stop() {
+      // The grouper first (no new deliveries), then the worker lets in-flight sends finish.
       await notifier.stop()
+      await worker.stop({ graceMs: 10_000 })
     },
-  }
-}
-
-const POLICY_FILE = 'notification-policy.json'
-
-/**
- * The grouping policy, kept as JSON in the data dir (the Store port has no place for it yet).
- * Re-read at most every few seconds so a change made by another process on this host shows up.
- */
-class PolicyFile implements PolicyStorage {
-  readonly #path: string
-  #cache: { policy: NotificationPolicy; at: number } | undefined
-
-  constructor(path: string) {
-    this.#path = path
-  }
-
-  async get(): Promise<NotificationPolicy> {
-    if (this.#cache && Date.now() - this.#cache.at < 5_000) return this.#cache.policy
-    let policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
-    try {
-      const checked = validateNotificationPolicy(JSON.parse(await readFile(this.#path, 'utf8')))
-      if (checked.ok) policy = checked.value
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw err
-    }
-    this.#cache = { policy, at: Date.now() }
-    return policy
-  }
-
-  async save(policy: NotificationPolicy): Promise<void> {
-    // Write-then-rename: a reader never sees half a file.
-    const tmp = `${this.#path}.${process.pid}.tmp`
-    await writeFile(tmp, `${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 })
-    await rename(tmp, this.#path)
-    this.#cache = { policy, at: Date.now() }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { DELIVERY_STATES } from '../outbox/index.js'
-import type { OutboxMetrics } from '../outbox/index.js'
+import type { OutboxMetrics, OutboxStore } from '../outbox/index.js'
+import type { MailHealth } from './mail-health.js'
 
 /**
  * Prometheus metrics (issue 4 §8), one registry per app so tests can build several side by side.
@@ -65,5 +66,37 @@ export class Metrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+}
+
+type AttemptWriter = Pick<OutboxStore, 'claimDue' | 'completeAttempts' | 'renewLeases' | 'releaseLeases'>
+
+/**
+ * The worker's store with every completed attempt also counted: send latency by outcome, SMTP
+ * failures by reply code (or 'connection' when there was no reply), and the mail-health state.
+ * A refused recipient (permanent, with a reply) is the address's problem, not the relay's.
+ */
+export function observeAttempts<S extends AttemptWriter>(store: S, metrics: Metrics, health: MailHealth): AttemptWriter {
+  return {
+    claimDue: (o) => store.claimDue(o),
+    renewLeases: (owner, ids, until) => store.renewLeases(owner, ids, until),
+    releaseLeases: (owner, now, ids) => store.releaseLeases(owner, now, ids),
+    async completeAttempts(completions, now) {
+      const written = await store.completeAttempts(completions, now)
+      for (const c of completions) {
+        const a = c.attempt
+        metrics.sendDuration.observe({ outcome: a.outcome }, a.ms / 1000)
+        if (a.outcome === 'sent') {
+          health.recordSuccess()
+          continue
+        }
+        const code = a.code === undefined ? 'connection' : String(a.code)
+        metrics.smtpErrors.inc({ code })
+        if (a.outcome !== 'permanent' || a.code === undefined) {
+          health.recordFailure(code, a.reply ?? (c.next.state === 'failed' ? c.next.reason : 'delivery attempt failed'))
+        }
+      }
+      return written
+    },
   }
 }

@@ -1,5 +1,5 @@
-import type { SettingsRecord, Store } from '../outbox/index.js'
-import { defaultEmailSettings, validateEmailSettings, withoutSecrets } from '../settings/index.js'
+import type { SettingsRecord, Store, WorkerConfig } from '../outbox/index.js'
+import { defaultEmailSettings, smtpOptionsFromSettings, validateEmailSettings, withoutSecrets } from '../settings/index.js'
 import type { EmailSettings } from '../settings/index.js'
 
 /** What the store holds, read as settings (defaults before the first save). */
@@ -62,4 +62,34 @@ export function changedFields(before: unknown, after: unknown, prefix = ''): str
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * The worker's `getConfig`: the saved settings and their SMTP options with the unsealed secrets.
+ * Re-read at most every `ttlMs`; rebuilt only when the version changes, so the pool (and an OAuth2
+ * token provider's cache) survive between claims.
+ */
+export function workerConfigSource(
+  store: Pick<Store, 'getSettings'>,
+  box: { unseal(sealed: string): string },
+  ttlMs = 2_000,
+): () => Promise<WorkerConfig | undefined> {
+  let cached: { version: number; config: WorkerConfig; at: number } | undefined
+  return async function getConfig() {
+    const now = Date.now()
+    if (cached && now - cached.at < ttlMs) return cached.config
+    const saved = await loadSaved(store)
+    if (cached?.version === saved.version && saved.version > 0) {
+      cached.at = now
+      return cached.config
+    }
+    const password = saved.sealed['password']
+    const clientSecret = saved.sealed['oauth2.clientSecret']
+    const smtp = smtpOptionsFromSettings(saved.settings, {
+      ...(password === undefined ? {} : { password: box.unseal(password) }),
+      ...(clientSecret === undefined ? {} : { clientSecret: box.unseal(clientSecret) }),
+    })
+    cached = { version: saved.version, config: { settings: saved.settings, smtp }, at: now }
+    return cached.config
+  }
 }
