@@ -76,8 +76,9 @@ function replyCode(line: string): number {
 function makeReply(code: number, lines: string[]): Reply {
   const first = lines[0] ?? ''
   const m = ENHANCED.exec(first)
-  // RFC 3463 §2: the enhanced class must agree with the reply's class; otherwise it is text.
-  if (m === null || m[1] !== String(Math.floor(code / 100))) {
+  // RFC 3463 §2 says the classes agree; when a server disagrees with itself the enhanced
+  // code is the more specific statement, so we keep it and classify() lets it win.
+  if (m === null) {
     return { code, text: lines.join('\n') }
   }
   const enhanced = `${m[1]}.${m[2]}.${m[3]}`
