@@ -32,8 +32,9 @@ const ENVIRONMENT: readonly [string, string, string][] = [
   ['ALERTMAIL_SECRET_KEY', '(key file)', 'Key that encrypts stored secrets; see "Secrets at rest" below.'],
 ]
 
+/** Prose in a table cell: no pipes or line breaks, and `<tenant-id>` must not read as an HTML tag. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 function code(value: unknown): string {
@@ -51,6 +52,7 @@ function allowed(schema: FieldSchema): string {
   if (schema.minimum !== undefined && schema.maximum !== undefined)
     parts.push(`${String(schema.minimum)}–${String(schema.maximum)}`)
   if (schema.maxLength !== undefined) parts.push(`≤ ${String(schema.maxLength)} chars`)
+  if (schema.type === 'array') parts.push('no repeats')
   if (schema.pattern === NO_LINE_BREAKS) parts.push('no CR/LF/NUL')
   if (schema['x-unit'] !== undefined) parts.push(`unit: ${schema['x-unit']}`)
   if (schema.writeOnly === true) parts.push('write-only secret')
@@ -77,7 +79,7 @@ function fieldTable(properties: [string, FieldSchema][], prefix = ''): string[] 
       ? ''
       : ` Example: ${schema.examples.map((e) => code(e)).join(', ')}.`
     lines.push(`| \`${prefix}${name}\` | ${cell(schema.title ?? '')} | ${typeOf(schema)} | ${defaultOf(schema)} | ` +
-      `${allowed(schema)} | ${cell((schema.description ?? '') + examples)} |`)
+      `${allowed(schema)} | ${cell(schema.description ?? '')}${examples.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')} |`)
   }
   return lines
 }

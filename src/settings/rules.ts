@@ -18,7 +18,7 @@ export const RULES_DOC = {
     '`fromAddress` and `supportAddress` must be e-mail addresses (local-part@domain, no display name; UTF-8 allowed).',
     '`username` is required when `authEnabled` is on.',
     '`authMethod` `XOAUTH2` (with `authEnabled`) requires `oauth2.tokenUrl` and `oauth2.clientId`.',
-    '`oauth2.tokenUrl` must be https:// (http:// only to a loopback address), without credentials, fragment or <placeholder>.',
+    '`oauth2.tokenUrl` must be https:// (http:// only to a loopback address), without credentials, fragment or `<placeholder>`.',
     '`encryption` `TLS` requires `startTls` on (choose `SSL` for implicit TLS on port 465).',
     '`dsnNotify` is `[]`, `["NEVER"]`, or a non-empty subset of `SUCCESS`, `FAILURE`, `DELAY` without repeats.',
     '`technicalSupport` requires `supportAddress`.',

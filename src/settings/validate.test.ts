@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { EMAIL_SETTINGS_DEFAULTS, EmailSettings } from './schema.js'
 import { NO_LINE_BREAKS } from './schema-helpers.js'
-import { defaultEmailSettings, validateEmailSettings } from './validate.js'
+import { SettingsError } from './errors.js'
+import { defaultEmailSettings, parseEmailSettings, validateEmailSettings } from './validate.js'
 
 interface Leaf {
   type?: string
@@ -170,5 +171,27 @@ describe('validateEmailSettings: defaults', () => {
     const r = validateEmailSettings({ password: undefined, port: 25 })
     expect(r.ok).toBe(true)
     if (r.ok) expect('password' in r.value).toBe(false)
+  })
+})
+
+describe('parseEmailSettings', () => {
+  it('returns the value and warnings of valid settings', () => {
+    const { value, warnings } = parseEmailSettings({ port: 465, encryption: 'SSL', tlsVerify: false })
+    expect(value.port).toBe(465)
+    expect(warnings.map((w) => w.field)).toEqual(['tlsVerify'])
+  })
+  it('throws ERR_CONFIG_INVALID listing every issue', () => {
+    let error: unknown
+    try {
+      parseEmailSettings({ port: 0, hots: 'x' }, 'settings file /etc/alertmail.json')
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(SettingsError)
+    const e = error as SettingsError
+    expect(e.code).toBe('ERR_CONFIG_INVALID')
+    expect(e.message).toMatch(/^settings file \/etc\/alertmail\.json are invalid: /)
+    expect(e.message).toContain('port: must be an integer from 1 to 65535')
+    expect(e.issues.map((i) => i.field).sort()).toEqual(['hots', 'port'])
   })
 })

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import { default as addFormatsModule } from 'ajv-formats'
+import { SettingsError } from './errors.js'
 import { fieldIssue, issuesFromAjv, type FieldIssue } from './issues.js'
 import { checkRules } from './rules.js'
 import { EmailSettings } from './schema.js'
@@ -65,4 +66,17 @@ export function defaultEmailSettings(): EmailSettings {
   const result = validateEmailSettings({})
   if (!result.ok) throw new Error(`settings schema defaults are invalid: ${result.errors.map((e) => e.message).join('; ')}`)
   return result.value
+}
+
+/**
+ * validateEmailSettings for callers that cannot go on without valid settings (boot, a settings
+ * file): the value, or a SettingsError ERR_CONFIG_INVALID whose message lists every issue and
+ * whose `issues` carries them one per field.
+ */
+export function parseEmailSettings(input: unknown, source = 'settings'): { value: EmailSettings; warnings: FieldIssue[] } {
+  const result = validateEmailSettings(input)
+  if (result.ok) return { value: result.value, warnings: result.warnings }
+  throw new SettingsError('ERR_CONFIG_INVALID', `${source} are invalid: ${result.errors.map((e) => e.message).join('; ')}`, {
+    issues: result.errors,
+  })
 }
