@@ -33,6 +33,8 @@ export interface NotifierOptions {
   readonly maxGroupsPerTick?: number
   /** A tick or a group failed; the loop carries on (the events stay pending). */
   readonly onError?: (error: unknown) => void
+  /** A pass committed deliveries: wake the delivery worker (critical mail should not wait for its poll). */
+  readonly onEnqueued?: (result: TickResult) => void
 }
 
 export interface TickResult {
@@ -62,6 +64,7 @@ export class Notifier {
   readonly #pollIntervalMs: number
   readonly #maxGroups: number
   readonly #onError: (error: unknown) => void
+  readonly #onEnqueued: ((result: TickResult) => void) | undefined
   #chain: Promise<unknown> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
   #timerAt = Infinity
@@ -82,6 +85,7 @@ export class Notifier {
     this.#pollIntervalMs = opts.pollIntervalMs ?? 5_000
     this.#maxGroups = opts.maxGroupsPerTick ?? 5_000
     this.#onError = opts.onError ?? (() => undefined)
+    this.#onEnqueued = opts.onEnqueued
   }
 
   /**
@@ -187,7 +191,9 @@ export class Notifier {
       this.#lastPruneAt = now.getTime()
       await this.#store.deleteIdleGroups(new Date(now.getTime() - GROUP_RETENTION_MS))
     }
-    return { notifications, deliveries, nextDueAt: nextDue === null ? null : new Date(nextDue) }
+    const result = { notifications, deliveries, nextDueAt: nextDue === null ? null : new Date(nextDue) }
+    if (deliveries > 0) this.#onEnqueued?.(result)
+    return result
   }
 
   async #flush(
