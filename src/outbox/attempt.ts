@@ -92,8 +92,9 @@ export async function attemptDelivery(d: Delivery, ctx: AttemptContext): Promise
       allow8bit: ctx.settings.eightBitMime && caps.eightBitMime,
     })
     note('*', `attempt ${d.attempts + 1}: ${composed.raw.length} octets, Message-ID ${composed.messageId}, via ${ctx.smtp.host}:${ctx.smtp.port}`)
-    note('C', `MAIL FROM:<${from}>`)
-    note('C', `RCPT TO:<${d.recipient}>`)
+    // The pool does not hand out per-message wire lines (its connections interleave pipelined
+    // transactions), so the attempt records the envelope and the server's real replies.
+    note('*', `envelope MAIL FROM:<${from}> RCPT TO:<${d.recipient}>`)
     const result = await sendMessage(ctx.sender, { from, to: [d.recipient], envelopeId: d.id }, composed.raw, {
       partialEmail: ctx.settings.partialEmail,
       maxMessageBytes: ctx.settings.maxMessageBytes > 0 ? ctx.settings.maxMessageBytes : undefined,
