@@ -56,17 +56,20 @@ export function checkRules(
   const all = (...fields: string[]): boolean => fields.every(usable)
 
   // Value syntax of the non-empty optional strings.
-  const syntax: [string, string, (v: string) => string | undefined][] = [
-    ['host', s.host, checkHost],
-    ['fromAddress', s.fromAddress, checkMailbox],
-    ['supportAddress', s.supportAddress, checkMailbox],
-    ['heloName', s.heloName, checkHeloName],
-    ['tlsCa', s.tlsCa, checkPemCertificates],
-    ['oauth2.tokenUrl', s.oauth2.tokenUrl, checkTokenUrl],
-    ['consoleUrl', s.consoleUrl, checkConsoleUrl],
+  // Read lazily: a value is only touched once the schema pass found its field (and parents) sound.
+  const syntax: [string, () => string, (v: string) => string | undefined][] = [
+    ['host', () => s.host, checkHost],
+    ['fromAddress', () => s.fromAddress, checkMailbox],
+    ['supportAddress', () => s.supportAddress, checkMailbox],
+    ['heloName', () => s.heloName, checkHeloName],
+    ['tlsCa', () => s.tlsCa, checkPemCertificates],
+    ['oauth2.tokenUrl', () => s.oauth2.tokenUrl, checkTokenUrl],
+    ['consoleUrl', () => s.consoleUrl, checkConsoleUrl],
   ]
-  for (const [field, value, check] of syntax) {
-    if (!usable(field) || value === '') continue
+  for (const [field, read, check] of syntax) {
+    if (!usable(field)) continue
+    const value = read()
+    if (value === '') continue
     const problem = check(value)
     if (problem !== undefined) error(field, problem)
   }
