@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     await am.stop().catch(() => {})
     return 1
   }
-  return new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let stopping = false
     const shutdown = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -63,4 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', shutdown)
     process.on('SIGINT', shutdown)
   })
+  // Everything is closed; should a stray handle keep the loop alive, do not hang the supervisor.
+  setTimeout(() => process.exit(code), 2_000).unref()
+  return code
 }
