@@ -116,9 +116,14 @@ async function session(loaded: LoadedSettings, envelope: Envelope, compose: (all
   const messages: MessageReport[] = []
   let client: SmtpClient | undefined
   let error: ErrorSummary | undefined
+  // Read once while the connection is up: the TLS details are gone after destroy().
+  let capabilities: SmtpClient['capabilities'] | undefined
+  let tls: SmtpClient['tls'] | undefined
   try {
     client = await SmtpClient.connect(loaded.options, { trace: (e) => transcript.push(e), onStep: (s) => steps.push(s) })
     const live = client
+    capabilities = live.capabilities
+    tls = live.tls
     // RFC 6152: 8-bit bodies only when the setting is on and the server advertises 8BITMIME.
     const allow8bit = loaded.settings.eightBitMime && live.capabilities.eightBitMime
     for (let i = 0; i < repeat; i++) {
@@ -137,7 +142,7 @@ async function session(loaded: LoadedSettings, envelope: Envelope, compose: (all
     error = summarise(e)
     client?.destroy()
   }
-  return { ok: error === undefined, messages, capabilities: client?.capabilities, tls: client?.tls, steps, transcript, ...(error ? { error } : {}) }
+  return { ok: error === undefined, messages, capabilities, tls, steps, transcript, ...(error ? { error } : {}) }
 }
 
 type SendReport = Awaited<ReturnType<typeof session>>
