@@ -140,32 +140,45 @@ export class SmtpPool {
 
   #run(conn: Conn, pending: Pending): void {
     conn.inFlight++
-    let job: Job | undefined
+    // Book-keeping happens before the caller hears back, so a caller that sends again at once
+    // finds this connection idle (and liveness-checked), not busy.
     const settle = (): void => {
       conn.inFlight--
       if (conn.inFlight === 0) this.#release(conn)
+    }
+    const after = (): void => {
       this.#pump()
       this.#notifyDrained()
     }
+    let job: Job
     try {
       job = conn.client.prepare(pending.envelope, pending.message)
     } catch (e) {
-      pending.reject(e)
       settle()
+      pending.reject(e)
+      after()
       return
     }
-    const prepared = job
-    conn.client.submit(prepared, pending.signal).then(pending.resolve, (e: unknown) => {
-      // The connection died before the end of data was written: nothing was delivered, so the
-      // message moves to another connection once instead of failing.
-      const movable = !prepared.committed && !pending.retried && !conn.client.alive && pending.signal?.aborted !== true
-      if (movable && e instanceof SmtpError && (e.code === 'ERR_SMTP_CLOSED' || e.code === 'ERR_SMTP_ABORTED' || e.code === 'ERR_SMTP_TIMEOUT')) {
-        pending.retried = true
-        this.#queue.unshift(pending)
-      } else {
-        pending.reject(e)
-      }
-    }).finally(settle)
+    conn.client.submit(job, pending.signal).then(
+      (result) => {
+        settle()
+        pending.resolve(result)
+        after()
+      },
+      (e: unknown) => {
+        settle()
+        // The connection died before the end of data was written: nothing was delivered, so the
+        // message moves to another connection once instead of failing.
+        const movable = !job.committed && !pending.retried && !conn.client.alive && pending.signal?.aborted !== true
+        if (movable && e instanceof SmtpError && (e.code === 'ERR_SMTP_CLOSED' || e.code === 'ERR_SMTP_ABORTED' || e.code === 'ERR_SMTP_TIMEOUT')) {
+          pending.retried = true
+          this.#queue.unshift(pending)
+        } else {
+          pending.reject(e)
+        }
+        after()
+      },
+    )
   }
 
   #release(conn: Conn): void {

@@ -211,6 +211,9 @@ export class Session {
     this.#closing = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     const socket = this.#socket
+    // Nothing after QUIT concerns us (quitWait off: the 221 is deliberately not read).
+    this.#detach(socket)
+    socket.on('error', noop)
     socket.end()
     // destroySoon semantics: give the FIN a moment, then release the descriptor.
     setTimeout(() => socket.destroy(), 1000).unref()

@@ -62,6 +62,8 @@ export interface FakeConnection {
   readonly events: string[]
   secure: boolean
   closed: boolean
+  /** Writes a reply now (after a `stall`), e.g. to release a held QUIT. */
+  send(text: string): void
 }
 
 export interface FakeSmtp {
@@ -97,9 +99,10 @@ export async function startFakeSmtp(script: FakeScript = {}): Promise<FakeSmtp> 
   const changed = () => listeners.forEach((l) => l())
   const server = net.createServer((socket) => {
     sockets.add(socket)
-    const conn: FakeConnection = { id: connections.length, commands: [], messages: [], chunks: [], events: [], secure: false, closed: false }
+    const conn: FakeConnection = { id: connections.length, commands: [], messages: [], chunks: [], events: [], secure: false, closed: false, send: () => {} }
     connections.push(conn)
     serve(socket, conn, script, changed)
+    changed()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
@@ -161,6 +164,7 @@ function serve(raw: net.Socket, conn: FakeConnection, script: FakeScript, change
     }
     next()
   }
+  conn.send = (text) => write(text)
   const act = (verb: keyof typeof DEFAULTS | 'ehlo', line: string): boolean => {
     const index = counts.get(verb) ?? 0
     counts.set(verb, index + 1)
