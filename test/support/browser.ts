@@ -38,6 +38,11 @@ export interface BrowserSession {
   readonly context: BrowserContext
   /** Console errors and uncaught page errors of every page opened through `newPage`. */
   readonly errors: string[]
+  /**
+   * Removes (and returns) the collected errors matching `pattern`: for the one the test caused on
+   * purpose, e.g. Chromium's "Failed to load resource: … status of 400" after a refused save.
+   */
+  takeErrors(pattern: RegExp): string[]
   newPage(viewport?: { width: number; height: number }): Promise<Page>
   close(): Promise<void>
 }
@@ -67,10 +72,16 @@ export async function launchBrowser(): Promise<BrowserSession> {
   return {
     context,
     errors,
+    takeErrors(pattern) {
+      const taken = errors.filter((e) => pattern.test(e))
+      const kept = errors.filter((e) => !pattern.test(e))
+      errors.splice(0, errors.length, ...kept)
+      return taken
+    },
     async newPage(viewport) {
       const page = await context.newPage()
       if (viewport !== undefined) await page.setViewportSize(viewport)
-      page.setDefaultTimeout(30_000)
+      page.setDefaultTimeout(20_000)
       return page
     },
     async close() {
@@ -104,7 +115,10 @@ export interface ServeHandle {
 }
 
 /** `node dist/src/cli/main.js serve` (the built CLI, as `npm start` runs it) on a free port and a temp data dir. */
-export async function startServe(opts: { readonly env?: Readonly<Record<string, string>> } = {}): Promise<ServeHandle> {
+export async function startServe(
+  opts: { readonly env?: Readonly<Record<string, string>>; readonly entry?: string } = {},
+): Promise<ServeHandle> {
+  const entry = opts.entry ?? join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js')
   const dataDir = await mkdtemp(join(tmpdir(), 'alertmail-browser-data-'))
   const token = `browser-test-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
   let child: ChildProcess | undefined
@@ -113,7 +127,7 @@ export async function startServe(opts: { readonly env?: Readonly<Record<string, 
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
     log = ''
-    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'serve'], {
+    const proc = spawn(process.execPath, [entry, 'serve'], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

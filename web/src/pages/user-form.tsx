@@ -114,7 +114,11 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
             <div className="checks">
               {SEVERITIES.map((s) => (
                 <label key={s} className="check">
-                  <input type="checkbox" name="severities" value={s} checked={severities.includes(s)} onChange={(e) => setSeverities((prev) => (e.currentTarget.checked ? [...prev, s] : prev.filter((p) => p !== s)))} />
+                  <input type="checkbox" name="severities" value={s} checked={severities.includes(s)} onChange={(e) => {
+                      // Read now: React clears currentTarget before a state updater runs.
+                      const on = e.currentTarget.checked
+                      setSeverities((prev) => (on ? [...prev.filter((p) => p !== s), s] : prev.filter((p) => p !== s)))
+                    }} />
                   <span className={`sev sev-${s}`}>{s}</span>
                 </label>
               ))}

@@ -57,6 +57,12 @@ export function EmailPage(): ReactNode {
   const fields = useMemo<FieldDef[]>(() => (schema === undefined ? [] : fieldsOf(schema)), [schema])
   const known = useMemo(() => new Set(fields.map((f) => f.path)), [fields])
 
+  // An error or warning on an advanced field must be seen: open the section when one arrives.
+  useEffect(() => {
+    const main = fields[0]?.section
+    if (fields.some((f) => f.section !== main && (errors[f.path] !== undefined || warnings[f.path] !== undefined))) setAdvancedOpen(true)
+  }, [fields, errors, warnings])
+
   const apply = useCallback(
     (s: JsonSchema, l: LoadedSettings): void => {
       setLoaded(l)
@@ -222,7 +228,7 @@ export function EmailPage(): ReactNode {
             setStatus('Preset applied: review the fields, then Save Changes.')
           }}
           collectForPreview={() => payloadOf(fields, values, secrets)}
-          advancedOpen={advancedOpen || fields.some((f) => f.section !== fields[0]?.section && (errors[f.path] !== undefined || warnings[f.path] !== undefined))}
+          advancedOpen={advancedOpen}
           onAdvancedToggle={setAdvancedOpen}
         />
         {conflict !== undefined && (

@@ -62,7 +62,8 @@ export function SettingsSections(props: SettingsSectionsProps): ReactNode {
         <div className="section-head">
           <h2 id={`${id}-adv`}>Advanced</h2>
           <button type="button" className="button button-secondary button-small" aria-expanded={props.advancedOpen} aria-controls={`${id}-adv-body`} onClick={() => props.onAdvancedToggle(!props.advancedOpen)}>
-            {props.advancedOpen ? 'Hide advanced settings' : 'Show advanced settings'}
+            <span aria-hidden="true">{props.advancedOpen ? '▾ ' : '▸ '}</span>
+            Advanced settings
           </button>
         </div>
         <p className="summary-help">Sender, TLS, authentication method and OAuth2, connection and rate limits, retry policy, templates, provider presets.</p>
