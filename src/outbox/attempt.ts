@@ -44,12 +44,13 @@ interface Failure {
   readonly reason: string
 }
 
-function classifyFailure(err: unknown): Failure {
+/** `sending`: false while only connecting/composing, when nothing can have reached the relay. */
+function classifyFailure(err: unknown, sending: boolean): Failure {
   if (err instanceof SmtpError) {
     // One recipient per delivery: its own refusal is the reply that matters (RFC 5321 §3.3).
     const reply = err.rejected?.[0]?.reply ?? err.reply
     const reason = `${err.code}${err.command === undefined ? '' : ` at ${err.command}`}: ${reply === undefined ? err.message : formatReply(reply)}`
-    if (maybeDelivered(err)) return { outcome: 'unknown', reply, reason }
+    if (sending && maybeDelivered(err)) return { outcome: 'unknown', reply, reason }
     return { outcome: err.retry === 'permanent' ? 'permanent' : 'transient', reply, reason }
   }
   // A message we cannot build never will be: bad address or header value.
@@ -78,7 +79,10 @@ export async function attemptDelivery(d: Delivery, ctx: AttemptContext): Promise
     },
     next,
   })
+  let sending = false
   try {
+    // Opens a connection when none is alive: a failure here (refused, connect timeout) happened
+    // before any message data, so it can never be 'unknown'.
     const caps = await ctx.sender.capabilities()
     const composed = await composeMessage({
       from,
@@ -95,6 +99,7 @@ export async function attemptDelivery(d: Delivery, ctx: AttemptContext): Promise
     // The pool does not hand out per-message wire lines (its connections interleave pipelined
     // transactions), so the attempt records the envelope and the server's real replies.
     note('*', `envelope MAIL FROM:<${from}> RCPT TO:<${d.recipient}>`)
+    sending = true
     const result = await sendMessage(ctx.sender, { from, to: [d.recipient], envelopeId: d.id }, composed.raw, {
       partialEmail: ctx.settings.partialEmail,
       maxMessageBytes: ctx.settings.maxMessageBytes > 0 ? ctx.settings.maxMessageBytes : undefined,
@@ -105,7 +110,7 @@ export async function attemptDelivery(d: Delivery, ctx: AttemptContext): Promise
     note('S', formatReply(result.reply))
     return done('sent', { state: 'sent' }, result.reply)
   } catch (err) {
-    const f = classifyFailure(err)
+    const f = classifyFailure(err, sending)
     if (f.reply !== undefined) note('S', formatReply(f.reply))
     note('*', f.reason)
     if (f.outcome === 'permanent') return done('permanent', { state: 'failed', reason: f.reason }, f.reply)

@@ -43,7 +43,10 @@ export interface WorkerOptions {
   readonly getConfig: () => Promise<WorkerConfig | undefined> | WorkerConfig | undefined
   /** Unique per worker; default `${hostname}:${pid}:${uuid}`. */
   readonly owner?: string
-  /** Default 120 s, renewed every third of it while a send is in flight. */
+  /**
+   * Default 60 s, renewed every third of it while a send is in flight; after a crash, another worker
+   * (or the restarted process, which has a new owner id) resumes the rows when it runs out.
+   */
   readonly leaseMs?: number
   /** Most deliveries in flight at once (the pool spreads them over maxConnections). Default 32. */
   readonly concurrency?: number
@@ -57,7 +60,7 @@ export interface WorkerOptions {
   readonly onError?: (err: unknown) => void
 }
 
-const DEFAULTS = { leaseMs: 120_000, concurrency: 32, pollIntervalMs: 1_000 } as const
+const DEFAULTS = { leaseMs: 60_000, concurrency: 32, pollIntervalMs: 1_000 } as const
 
 async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => {})

@@ -216,6 +216,19 @@ describe('Worker', () => {
     }
   })
 
+  it('keeps deliveries retrying (not unknown) while the relay refuses connections', async () => {
+    const gone = await startSink()
+    const settings = sinkSettings(gone)
+    await gone.close()
+    const { deliveries: ds } = await enqueue('high', deliveries(2))
+    startWorker(settings)
+    await waitFor(async () => (await store.listDeliveries({ status: 'retrying' })).items.length === 2, 'both retrying')
+    const d = await store.getDelivery(ds[0]!.id)
+    expect(d?.attemptLog[0]?.outcome).toBe('transient')
+    expect(d?.attemptLog[0]?.transcript.at(-2)?.line).toMatch(/ERR_SMTP_CONNECT/)
+    expect((await store.metrics(new Date())).byState.unknown).toBe(0)
+  })
+
   it('sends nothing while notifications are disabled, and everything once enabled', async () => {
     let settings = sinkSettings(sink, { enabled: false })
     await enqueue('high', deliveries(2))
