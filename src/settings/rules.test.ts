@@ -69,7 +69,7 @@ describe('cross-field rules', () => {
     for (const good of ['smtp.example.com', 'localhost', '192.0.2.25', '2001:db8::25', 'münchen.example', 'smtp.example.com.'])
       expect(accepts({ host: good }), good).toBe(true)
     expect(errorsOf({ host: '[2001:db8::25]' }).host).toBe('host: write the IPv6 address without brackets')
-    for (const bad of ['smtp example.com', 'smtp_.example.com', 'smtp.example.com:25', '-smtp.example.com'])
+    for (const bad of ['smtp example.com', 'smtp_.example.com', 'smtp.example.com:25', '-smtp.example.com', '999.1.1.1', '192.0.2', '25'])
       expect(errorsOf({ host: bad }).host, bad).toMatch(/^host: must be a host name/)
   })
   it('heloName is a domain or an address literal', () => {

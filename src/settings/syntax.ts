@@ -12,6 +12,8 @@ const HOSTNAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z
 
 /** A host name, possibly internationalised (IDNA, converted to its ASCII form to check it). */
 export function isHostName(value: string): boolean {
+  // RFC 3696 §2: a top-level label is never all-numeric, so '999.1.1.1' is a bad IP, not a name.
+  if (/(^|\.)\d+\.?$/.test(value)) return false
   if (HOSTNAME.test(value)) return true
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(value)) return false
