@@ -109,9 +109,10 @@ export async function runTransaction(session: Session, job: Job, mode: Mode, ste
   if (replies.length > 1) steps.record('rcpt', start, outcome.accepted.length > 0, outcome.rejected[0]?.reply ?? replies[n])
   if (outcome.failure !== undefined) {
     if (!job.chunked && replies[n + 1]?.code === 354) {
-      // RFC 2920 §3.1 says DATA must then fail; a server that says 354 anyway cannot be resynchronised.
-      session.destroy()
-      throw new SmtpError('ERR_SMTP_PROTOCOL', 'server accepted DATA although the envelope failed', { reply: replies[n + 1], command: 'DATA' })
+      // RFC 2920 §3.1 says DATA must then fail; a server that says 354 anyway is given an empty
+      // message to stay in step (it has no valid recipient to deliver it to).
+      session.batch().bytes(END_OF_DATA, false).flush()
+      await session.readOne()
     }
     await session.command('RSET', 250)
     throw outcome.failure

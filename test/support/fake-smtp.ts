@@ -165,14 +165,26 @@ function serve(raw: net.Socket, conn: FakeConnection, script: FakeScript, change
     next()
   }
   conn.send = (text) => write(text)
+  // Transaction state, so the default DATA reply is what RFC 2920 §3.1 demands of a real server.
+  let bdatLast = false
+  let mailOk = false
+  let rcptOk = 0
   const act = (verb: keyof typeof DEFAULTS | 'ehlo', line: string): boolean => {
     const index = counts.get(verb) ?? 0
     counts.set(verb, index + 1)
-    const handler: Handler = verb === 'ehlo' ? script.ehlo ?? reply(250, 'fake.test', ...(script.extensions ?? [])) : script[verb] ?? DEFAULTS[verb]
+    let handler: Handler = verb === 'ehlo' ? script.ehlo ?? reply(250, 'fake.test', ...(script.extensions ?? [])) : script[verb] ?? DEFAULTS[verb]
+    if ((verb === 'data' || verb === 'bdat') && script[verb] === undefined && (!mailOk || rcptOk === 0)) handler = reply(503, '5.5.1 Error: need RCPT command')
     const action = typeof handler === 'function' ? handler({ line, conn, index }) : handler
+    const ok = typeof action === 'string' ? /^[23]/.test(action) : /^[23]/.test(action.reply ?? '') && action.stall !== true && action.drop !== true
+    if (verb === 'mail') mailOk = ok
+    if (verb === 'rcpt' && ok) rcptOk++
+    if (verb === 'rset' || verb === 'dataDone' || verb === 'ehlo' || verb === 'helo' || (verb === 'bdat' && bdatLast)) {
+      mailOk = false
+      rcptOk = 0
+    }
     if (typeof action === 'string') {
       write(action)
-      return action.startsWith('2') || action.startsWith('3')
+      return ok
     }
     if (action.drop === true) {
       socket.destroy()
@@ -254,6 +266,7 @@ function serve(raw: net.Socket, conn: FakeConnection, script: FakeScript, change
         content.push(buf.subarray(0, mode.left))
         buf = buf.subarray(mode.left)
         const last = mode.last
+        bdatLast = last
         mode = { kind: 'command' }
         if (act('bdat', 'BDAT') && last) {
           conn.messages.push(Buffer.concat(content))
