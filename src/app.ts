@@ -36,6 +36,8 @@ export interface AlertmailConfig {
   /** Built admin UI; default: web/dist of the package. */
   readonly webRoot?: string | undefined
   readonly logLevel: string
+  /** How long a claimed delivery stays ours without renewal; after a crash, others resume after it. */
+  readonly leaseMs: number
 }
 
 /** DESIGN.md §3 environment, with its defaults. */
@@ -53,7 +55,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AlertmailCo
     secretKey: env['ALERTMAIL_SECRET_KEY'] || undefined,
     webRoot: env['ALERTMAIL_WEB_ROOT'] || undefined,
     logLevel: env['ALERTMAIL_LOG_LEVEL'] || 'info',
+    leaseMs: positiveInt(env, 'ALERTMAIL_WORKER_LEASE_MS', 120_000),
   }
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw Object.assign(new Error(`${name} must be a positive integer, got "${raw}"`), { code: 'ERR_CONFIG_ENV' })
+  return n
 }
 
 /** `alertmail migrate`: the store's migrations for the configured database (the CLI reaches the store only through here). */
@@ -85,6 +96,7 @@ export interface Pipeline {
 
 interface PipelineDeps {
   readonly dataDir: string
+  readonly leaseMs: number
   readonly store: AlertmailStore
   readonly secrets: SecretBox
   readonly metrics: Metrics
@@ -107,6 +119,7 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     // Every attempt's outcome also feeds /metrics and the mail-health banner.
     store: observeAttempts(store, deps.metrics, deps.mailHealth),
     getConfig: workerConfigSource(store, deps.secrets),
+    leaseMs: deps.leaseMs,
     onError: (err) => logger.error({ err }, 'delivery worker error'),
   })
   return {
@@ -165,7 +178,7 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
     const secrets = await SecretBox.open({ dataDir: config.dataDir, key: config.secretKey })
     const metrics = new Metrics()
     const mailHealth = new MailHealth({ now })
-    const pipeline = createPipeline({ dataDir: config.dataDir, store, secrets, metrics, mailHealth, logger, now })
+    const pipeline = createPipeline({ dataDir: config.dataDir, leaseMs: config.leaseMs, store, secrets, metrics, mailHealth, logger, now })
     const unsubscribe = logSmtpDiagnostics(logger)
     const app = await buildApp({
       store,

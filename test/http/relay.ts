@@ -31,6 +31,8 @@ export interface RelayOptions {
   readonly refuse?: readonly string[]
   /** Answer every message with this temporary failure while set (returns a setter). */
   readonly tempFail?: { on: boolean }
+  /** Wait this long before answering each message's final dot (a slow relay). */
+  readonly dataDelayMs?: number
 }
 
 export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
@@ -64,7 +66,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     onData(stream, session, cb) {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
+      stream.on('end', () => setTimeout(finish, opts.dataDelayMs ?? 0))
+      const finish = () => {
         if (opts.tempFail?.on) {
           cb(Object.assign(new Error('4.3.0 Try again later'), { responseCode: 451 }))
           return
@@ -72,7 +75,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address
         messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') })
         cb()
-      })
+      }
     },
   }
   const server = new SMTPServer(serverOptions)

@@ -15,6 +15,7 @@ Environment:
   ALERTMAIL_ADMIN_TOKEN   bootstrap admin bearer token (default: generated, saved 0600, printed once)
   ALERTMAIL_SECRET_KEY    key for secrets at rest (default: a key file in the data dir)
   ALERTMAIL_LOG_LEVEL     pino level (default info)
+  ALERTMAIL_WORKER_LEASE_MS  delivery lease; after a crash others resume after it (default 120000)
 `
 
 export async function run(argv: string[]): Promise<number> {
