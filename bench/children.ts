@@ -85,9 +85,10 @@ export class Helper {
 
 /**
  * Runs `script` (relative to this folder) in a fresh Node process with `job` as its one argument
- * and resolves with the first IPC message it sends. `execArgv` adds flags such as --cpu-prof.
+ * and resolves with the first IPC message it sends. `execArgv` adds flags such as --cpu-prof; after
+ * `timeoutMs` the process is killed and the case reported as failed.
  */
-export async function runChild<T>(script: string, job: unknown, execArgv: readonly string[] = []): Promise<T> {
+export async function runChild<T>(script: string, job: unknown, execArgv: readonly string[] = [], timeoutMs = 180_000): Promise<T> {
   const child = fork(new URL(script, import.meta.url), [JSON.stringify(job)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...execArgv],
@@ -96,7 +97,15 @@ export async function runChild<T>(script: string, job: unknown, execArgv: readon
   child.on('message', (msg: { ok: boolean; result?: T; error?: string }) => {
     result ??= msg
   })
+  // A client that hangs (a lost reply, a deadlocked pool) must not stall the whole bench.
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, timeoutMs)
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+  clearTimeout(timer)
+  if (timedOut) throw new Error(`${script} did not finish within ${String(timeoutMs / 1000)} s (killed): the client hung`)
   if (result === undefined) throw new Error(`${script} exited with ${String(code)} and no result`)
   if (!result.ok) throw new Error(result.error ?? `${script} failed`)
   return result.result as T

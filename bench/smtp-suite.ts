@@ -92,7 +92,7 @@ async function runCase(
   let result: SmtpJobResult | undefined
   let error: string | undefined
   try {
-    result = await runChild<SmtpJobResult>('./smtp-workload.js', job, execArgv)
+    result = await runChild<SmtpJobResult>('./smtp-workload.js', job, execArgv, 120_000)
   } catch (err) {
     error = err instanceof Error ? err.message.split('\n')[0] : String(err)
   }
