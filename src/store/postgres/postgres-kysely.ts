@@ -1,14 +1,68 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely'
 import type { Database } from '../schema.js'
 
 export interface PostgresKyselyOptions {
   readonly connectionString: string
-  /** Pool size; the worker and the HTTP routes share it. */
+  /** Pool size; the worker and the HTTP routes share it. Default 10. */
   readonly max?: number
 }
 
-/** A pg Pool behind Kysely's PostgresDialect (kysely reaches it through its own subset interface). */
+/** Statements longer than this (multi-row inserts) are not worth a server-side plan per connection. */
+const PREPARE_MAX_SQL = 2_000
+const DML = /^\s*(select|insert|update|delete|with)\b/i
+
+/** The part of pg's PoolClient we use. */
+interface PgClient {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<PostgresQueryResult<unknown>>
+  release(destroy?: boolean): void
+}
+
+/** The part of pg's Pool we use. */
+interface PgPool {
+  connect(): Promise<PgClient>
+  end(): Promise<void>
+}
+
+/**
+ * Kysely sends every statement unnamed, so PostgreSQL parses and plans it each time. The outbox
+ * repeats a handful of statements thousands of times (claim, complete, attempt insert), so short
+ * DML statements go out as named prepared statements (pg keeps them per connection), keyed by a hash
+ * of their text: a given text always maps to the same name, a different text never does.
+ */
+class PreparingPool implements PostgresPool {
+  readonly #pool: PgPool
+  readonly #names = new Map<string, string>()
+
+  constructor(pool: PgPool) {
+    this.#pool = pool
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    const client = await this.#pool.connect()
+    const nameOf = (sql: string): string | undefined => {
+      if (sql.length > PREPARE_MAX_SQL || !DML.test(sql)) return undefined
+      let name = this.#names.get(sql)
+      if (name === undefined) {
+        name = `am_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`
+        this.#names.set(sql, name)
+      }
+      return name
+    }
+    const query = (sql: string, parameters: readonly unknown[]) => {
+      const name = nameOf(sql)
+      return client.query(name === undefined ? { text: sql, values: [...parameters] } : { name, text: sql, values: [...parameters] })
+    }
+    return { query, release: (destroy?: boolean) => client.release(destroy) } as PostgresPoolClient
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end()
+  }
+}
+
+/** A pg Pool behind Kysely's PostgresDialect, reached through subset interfaces (kysely's habit). */
 export function createPostgresKysely(opts: PostgresKyselyOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
@@ -18,5 +72,5 @@ export function createPostgresKysely(opts: PostgresKyselyOptions): Kysely<Databa
   })
   // An idle client's error (server restart) would otherwise crash the process.
   pool.on('error', () => {})
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }) })
 }
