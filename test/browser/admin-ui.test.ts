@@ -37,7 +37,8 @@ const SEED_FIELDS = [
 const field = (page: Page, path: string) => page.locator(`#f-${path.replace(/\./g, '-')}`)
 const fieldBox = (page: Page, path: string) => page.locator(`[data-field="${path}"]`)
 /** Waits until the text matches (the UI updates after its request returns). */
-const eventually = (read: () => Promise<string | null>, re: RegExp) => expect.poll(read, { timeout: 60_000, interval: 200 }).toMatch(re)
+const eventually = (read: () => Promise<string | null>, re: RegExp) =>
+  expect.poll(read, { timeout: 60_000, interval: 200 }).toMatch(re)
 
 describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, () => {
   let serve: ServeHandle
@@ -47,7 +48,10 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
   let page: Page
 
   beforeAll(async () => {
-    for (const built of [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), join(REPO_ROOT, 'web', 'dist', 'index.html')]) {
+    for (const built of [
+      join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'),
+      join(REPO_ROOT, 'web', 'dist', 'index.html'),
+    ]) {
       if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`)
     }
     relay = await startRelay('accept')
@@ -68,6 +72,11 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     // No console errors and no uncaught exceptions on any page, ever.
     expect(session.errors).toEqual([])
   })
+
+  async function openAdvanced(): Promise<void> {
+    const advanced = page.getByRole('button', { name: 'Advanced settings' })
+    if ((await advanced.getAttribute('aria-expanded')) !== 'true') await advanced.click()
+  }
 
   async function openFromSystemMenu(item: string): Promise<void> {
     await page.getByRole('button', { name: 'System' }).click()
@@ -98,13 +107,20 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
 
   it('shows every seed field, in the seed order, with its seed default', async () => {
     await field(page, 'host').waitFor()
-    const order = await page.locator('section').first().locator('[data-field]').evaluateAll((els: { getAttribute(name: string): string | null }[]) => els.map((e) => e.getAttribute('data-field')))
+    const order = await page
+      .locator('section')
+      .first()
+      .locator('[data-field]')
+      .evaluateAll((els: { getAttribute(name: string): string | null }[]) =>
+        els.map((e) => e.getAttribute('data-field')),
+      )
     expect(order).toEqual(SEED_FIELDS.map((f) => f.path))
     for (const f of SEED_FIELDS) {
       const box = fieldBox(page, f.path)
       await expect.soft(box.locator('.label').first().textContent()).resolves.toContain(f.label)
       if (f.kind === 'switch') expect.soft(await field(page, f.path).isChecked(), f.label).toBe(f.value)
-      else if (f.kind === 'multi') expect.soft(await box.locator('input[type=checkbox]:checked').count(), f.label).toBe(0)
+      else if (f.kind === 'multi')
+        expect.soft(await box.locator('input[type=checkbox]:checked').count(), f.label).toBe(0)
       else expect.soft(await field(page, f.path).inputValue(), f.label).toBe(f.value)
     }
     // Units are shown; dependencies are visible.
@@ -136,7 +152,9 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await field(page, 'port').fill('70000')
     await page.getByRole('button', { name: 'Save Changes' }).click()
     await expect(field(page, 'port').getAttribute('aria-invalid')).resolves.toBe('true')
-    await expect(fieldBox(page, 'port').locator('.error').textContent()).resolves.toMatch(/between 1 and 65535/)
+    await expect(fieldBox(page, 'port').locator('.error').textContent()).resolves.toMatch(
+      /between 1 and 65535/,
+    )
     await eventually(() => page.getByTestId('save-status').textContent(), /Not saved/)
 
     // Enabled without a server: the API refuses (problem+json errors[]) and names the field.
@@ -161,7 +179,10 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await expect(result.getAttribute('class')).resolves.toContain('is-ok')
     const steps = await result.locator('.steps li').allTextContents()
     for (const name of ['Connect', 'Greeting', 'EHLO', 'AUTH', 'MAIL FROM', 'RCPT TO', 'DATA', 'QUIT']) {
-      expect(steps.some((s) => s.includes(name) && s.includes('succeeded')), `${name} in ${steps.join(' | ')}`).toBe(true)
+      expect(
+        steps.some((s) => s.includes(name) && s.includes('succeeded')),
+        `${name} in ${steps.join(' | ')}`,
+      ).toBe(true)
     }
     await result.locator('summary', { hasText: 'Full transcript' }).click()
     const transcript = await page.getByTestId('transcript').textContent()
@@ -182,15 +203,16 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await result.waitFor({ timeout: 60_000 })
     const failed = await result.locator('.steps li.step-failed').allTextContents()
     expect(failed.join(' ')).toContain('AUTH')
-    await expect(page.getByTestId('test-hint').textContent()).resolves.toMatch(/refused the username or password/)
+    await expect(page.getByTestId('test-hint').textContent()).resolves.toMatch(
+      /refused the username or password/,
+    )
     expect(refusing.logins).toContain(RELAY_USER)
     await screenshot(page, 'email-test-auth-refused')
   })
 
   it('Save Changes persists across a reload, with the password shown as set and never sent back', async () => {
     await field(page, 'port').fill(String(relay.port))
-    const advanced = page.getByRole('button', { name: 'Advanced settings' })
-    if ((await advanced.getAttribute('aria-expanded')) !== 'true') await advanced.click()
+    await openAdvanced()
     await field(page, 'fromAddress').fill('alertmail@example.com')
     await page.getByRole('button', { name: 'Save Changes' }).click()
     await eventually(() => page.getByTestId('save-status').textContent(), /Settings saved/)
@@ -207,6 +229,23 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(html).not.toContain(RELAY_PASSWORD)
   })
 
+  it('previews the templates on screen, and shows a template error next to its field', async () => {
+    await openAdvanced()
+    await field(page, 'templates.subject').fill('[{{ severity | upcase }}] {{ title }}')
+    await page.getByRole('button', { name: 'Preview templates' }).click()
+    const box = page.locator('.preview-box')
+    await box.waitFor()
+    await expect(box.textContent()).resolves.toMatch(/Subject: \[CRITICAL\] \S/)
+    await field(page, 'templates.subject').fill('[{{ severty }}]')
+    await page.getByRole('button', { name: 'Preview templates' }).click()
+    await fieldBox(page, 'templates.subject').locator('.error').waitFor()
+    await expect(fieldBox(page, 'templates.subject').locator('.error').textContent()).resolves.toContain(
+      'severty',
+    )
+    session.takeErrors(/Failed to load resource: the server responded with a status of 400/)
+    await field(page, 'templates.subject').fill('')
+  })
+
   it('adds a user with severities and quiet hours', async () => {
     // Keyboard: open the System menu from the button and pick Users.
     await page.getByRole('button', { name: 'System' }).focus()
@@ -216,7 +255,7 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
     await page.getByRole('button', { name: 'Add user' }).click()
-    await page.getByLabel('Name').fill('Olivia Ops')
+    await page.getByLabel('Name', { exact: true }).fill('Olivia Ops')
     await page.getByLabel('E-mail address').fill('olivia@example.com')
     await page.getByRole('checkbox', { name: 'medium' }).check()
     await page.getByRole('button', { name: 'Add user' }).last().click()
@@ -228,8 +267,55 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await screenshot(page, 'users')
   })
 
+  it('edits, disables and deletes a user, asking before the delete', async () => {
+    await page.getByRole('button', { name: 'Add user' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('Temp User')
+    await page.getByLabel('E-mail address').fill('temp@example.com')
+    await page.getByLabel('Hold non-critical alerts during quiet hours').check()
+    await page.getByLabel('Start', { exact: true }).fill('22:00')
+    await page.getByLabel('End', { exact: true }).fill('06:30')
+    await page.getByLabel('Time zone').fill('Europe/Berlin')
+    await page.getByRole('button', { name: 'Add user' }).last().click()
+    const row = () => page.getByTestId('users-table').locator('tr', { hasText: 'temp@example.com' })
+    await row().waitFor()
+    await expect(row().textContent()).resolves.toContain('22:00–06:30 Europe/Berlin')
+    await screenshot(page, 'users-added')
+
+    await page.getByRole('button', { name: 'Edit Temp User' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('Temp Person')
+    await page.getByRole('checkbox', { name: 'high' }).uncheck()
+    await screenshot(page, 'users-edit-form')
+    await page.getByRole('button', { name: 'Save user' }).click()
+    await eventually(() => row().textContent(), /Temp Person/)
+    expect(await row().textContent()).not.toMatch(/High/i)
+
+    await page.getByRole('button', { name: 'Disable Temp Person' }).click()
+    await eventually(() => row().textContent(), /disabled/)
+    const list = (await serve.api('GET', '/api/v1/users')).body as {
+      items: { email: string; enabled: boolean }[]
+    }
+    expect(list.items.find((u) => u.email === 'temp@example.com')?.enabled).toBe(false)
+
+    await page.getByRole('button', { name: 'Delete Temp Person' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Delete Temp Person?' })
+    await dialog.waitFor()
+    await screenshot(page, 'users-delete-confirm')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    expect(await row().count()).toBe(1)
+    await page.getByRole('button', { name: 'Delete Temp Person' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete user' }).click()
+    await row().waitFor({ state: 'detached' })
+    const after = (await serve.api('GET', '/api/v1/users')).body as { items: { email: string }[] }
+    expect(after.items.map((u) => u.email)).toEqual(['olivia@example.com'])
+  })
+
   it('an event posted through the API shows as sent in the delivery log, with its transcript', async () => {
-    const posted = await serve.api('POST', '/api/v1/events', { severity: 'critical', title: 'SYN flood on edge-1', source: 'browser-test' })
+    const posted = await serve.api('POST', '/api/v1/events', {
+      severity: 'critical',
+      title: 'SYN flood on edge-1',
+      source: 'browser-test',
+    })
     expect(posted.status).toBe(202)
     await openFromSystemMenu('Delivery log')
     await page.getByRole('heading', { level: 1, name: 'Delivery log' }).waitFor()
@@ -240,7 +326,9 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await row.getByRole('button', { name: /Details/ }).click()
     const detail = page.locator('.delivery-detail')
     await detail.locator('summary', { hasText: 'Transcript of attempt 1' }).click()
-    await expect(detail.locator('pre').first().textContent()).resolves.toContain('RCPT TO:<olivia@example.com>')
+    await expect(detail.locator('pre').first().textContent()).resolves.toContain(
+      'RCPT TO:<olivia@example.com>',
+    )
     await screenshot(page, 'deliveries')
   })
 

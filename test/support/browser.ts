@@ -153,7 +153,10 @@ export async function startServe(
         async api(method, path, body) {
           const res = await fetch(`${url}${path}`, {
             method,
-            headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+            headers: {
+              authorization: `Bearer ${token}`,
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
             ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           })
           const text = await res.text()

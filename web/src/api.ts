@@ -61,7 +61,11 @@ function toProblem(status: number, body: unknown, statusText: string): Problem {
   return {
     status,
     title,
-    ...(typeof b.detail === 'string' ? { detail: b.detail } : typeof b.message === 'string' ? { detail: b.message } : {}),
+    ...(typeof b.detail === 'string'
+      ? { detail: b.detail }
+      : typeof b.message === 'string'
+        ? { detail: b.message }
+        : {}),
     ...(typeof b.code === 'string' ? { code: b.code } : {}),
     errors: issuesOf(b.errors),
     warnings: issuesOf(b.warnings),
@@ -83,7 +87,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     res = await fetch(path, init)
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause)
-    return { ok: false, status: 0, problem: toProblem(0, { title: 'The server cannot be reached', detail }, '') }
+    return {
+      ok: false,
+      status: 0,
+      problem: toProblem(0, { title: 'The server cannot be reached', detail }, ''),
+    }
   }
   const text = await res.text()
   let parsed: unknown = undefined

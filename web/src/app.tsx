@@ -66,7 +66,8 @@ export function App(): ReactNode {
       <HealthBanner />
       <main id="main" className="page" tabIndex={-1}>
         <nav className="breadcrumb" aria-label="Breadcrumb">
-          <span>System</span> <span aria-hidden="true">›</span> <span aria-current="page">{TITLES[route]}</span>
+          <span>System</span> <span aria-hidden="true">›</span>{' '}
+          <span aria-current="page">{TITLES[route]}</span>
         </nav>
         {route === 'email' && <EmailPage />}
         {route === 'users' && <UsersPage />}

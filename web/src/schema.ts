@@ -45,9 +45,24 @@ export interface FieldDef {
 
 /** The seed page's order (seed/email-settings.md), used when the schema carries no `x-order`. */
 export const SEED_ORDER = [
-  'enabled', 'host', 'port', 'connectionTimeoutMs', 'socketTimeoutMs', 'authEnabled', 'username',
-  'password', 'technicalSupport', 'encryption', 'dsnRet', 'dsnNotify', 'ehlo', 'startTls',
-  'eightBitMime', 'partialEmail', 'userSet', 'quitWait',
+  'enabled',
+  'host',
+  'port',
+  'connectionTimeoutMs',
+  'socketTimeoutMs',
+  'authEnabled',
+  'username',
+  'password',
+  'technicalSupport',
+  'encryption',
+  'dsnRet',
+  'dsnNotify',
+  'ehlo',
+  'startTls',
+  'eightBitMime',
+  'partialEmail',
+  'userSet',
+  'quitWait',
 ] as const
 
 /** Fields the API adds to responses; they are never form inputs. */
@@ -61,7 +76,8 @@ export function enumOf(schema: JsonSchema): string[] {
   if (alternatives === undefined) return []
   const values: string[] = []
   for (const alt of alternatives) {
-    if (alt.const !== undefined) values.push(typeof alt.const === 'string' ? alt.const : JSON.stringify(alt.const))
+    if (alt.const !== undefined)
+      values.push(typeof alt.const === 'string' ? alt.const : JSON.stringify(alt.const))
     else if (alt.enum !== undefined) values.push(...alt.enum.map(String))
     else return []
   }
@@ -83,7 +99,8 @@ function kindOf(path: string, schema: JsonSchema): FieldKind {
   if (type === 'boolean') return 'boolean'
   if (type === 'integer') return 'integer'
   if (type === 'number') return 'number'
-  if (schema['x-widget'] === 'textarea' || schema['x-multiline'] === true || LONG_TEXT.test(path)) return 'textarea'
+  if (schema['x-widget'] === 'textarea' || schema['x-multiline'] === true || LONG_TEXT.test(path))
+    return 'textarea'
   return 'text'
 }
 
@@ -109,13 +126,20 @@ function humanise(key: string): string {
 /** Flattens the schema into the form's fields; nested objects (retry, oauth2, templates) become groups. */
 export function fieldsOf(root: JsonSchema): FieldDef[] {
   const out: FieldDef[] = []
-  const walk = (schema: JsonSchema, prefix: string, parentSection: string | undefined, parentOrder: number, group: string | undefined): void => {
+  const walk = (
+    schema: JsonSchema,
+    prefix: string,
+    parentSection: string | undefined,
+    parentOrder: number,
+    group: string | undefined,
+  ): void => {
     const entries = Object.entries(schema.properties ?? {})
     entries.forEach(([key, child], index) => {
       const path = prefix === '' ? key : `${prefix}.${key}`
       if (RESPONSE_ONLY.has(key) || child.readOnly === true) return
       const section = sectionOf(path, child, parentSection)
-      const order = prefix === '' ? orderOf(path, child, index) : parentOrder + (orderOf(key, child, index) % 1000) / 1000
+      const order =
+        prefix === '' ? orderOf(path, child, index) : parentOrder + (orderOf(key, child, index) % 1000) / 1000
       if (typeOf(child) === 'object' && child.properties !== undefined) {
         walk(child, path, section, order, child.title ?? humanise(key))
         return
@@ -130,7 +154,8 @@ export function fieldsOf(root: JsonSchema): FieldDef[] {
         order,
         unit: typeof unitDeclared === 'string' ? unitDeclared : /Ms$/.test(key) ? 'ms' : undefined,
         kind: kindOf(path, child),
-        options: kindOf(path, child) === 'multi' && child.items !== undefined ? enumOf(child.items) : enumOf(child),
+        options:
+          kindOf(path, child) === 'multi' && child.items !== undefined ? enumOf(child.items) : enumOf(child),
         group,
       })
     })
@@ -154,7 +179,10 @@ export function setPath<T extends Record<string, unknown>>(obj: T, path: string,
   if (head === undefined) return obj
   if (rest.length === 0) return { ...obj, [head]: value }
   const child = obj[head]
-  const base = typeof child === 'object' && child !== null && !Array.isArray(child) ? (child as Record<string, unknown>) : {}
+  const base =
+    typeof child === 'object' && child !== null && !Array.isArray(child)
+      ? (child as Record<string, unknown>)
+      : {}
   return { ...obj, [head]: setPath(base, rest.join('.'), value) }
 }
 
@@ -196,14 +224,18 @@ export function checkValue(field: FieldDef, raw: string): string | undefined {
   if (raw.trim() === '') return expected
   const n = Number(raw)
   if (!Number.isFinite(n) || (field.kind === 'integer' && !Number.isInteger(n))) return expected
-  if ((s.minimum !== undefined && n < s.minimum) || (s.maximum !== undefined && n > s.maximum)) return expected
+  if ((s.minimum !== undefined && n < s.minimum) || (s.maximum !== undefined && n > s.maximum))
+    return expected
   return undefined
 }
 
 export function displayValue(value: unknown): string {
   if (value === undefined || value === null) return '—'
   if (typeof value === 'boolean') return value ? 'on' : 'off'
-  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')
+  if (Array.isArray(value))
+    return value.length === 0
+      ? '(none)'
+      : value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')
   if (typeof value === 'object') return JSON.stringify(value)
   if (typeof value === 'string') return value === '' ? '(empty)' : value
   return JSON.stringify(value)

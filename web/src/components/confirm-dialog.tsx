@@ -10,7 +10,13 @@ export interface ConfirmDialogProps {
 }
 
 /** A modal <dialog>: focus is trapped by the browser, Escape cancels, focus returns on close. */
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps): ReactNode {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps): ReactNode {
   const id = useId()
   const ref = useRef<HTMLDialogElement>(null)
   useEffect(() => {

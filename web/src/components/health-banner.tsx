@@ -10,10 +10,16 @@ export function mailFailure(data: unknown): string | undefined {
   if (!isRecord(data)) return undefined
   const mail = isRecord(data.mail) ? data.mail : isRecord(data.smtp) ? data.smtp : data
   const state = [mail.status, mail.state, data.status].find((s) => typeof s === 'string')
-  const failing = mail.ok === false || mail.healthy === false || mail.failing === true || (typeof state === 'string' && /fail|down|error|unhealthy|degraded/i.test(state))
+  const failing =
+    mail.ok === false ||
+    mail.healthy === false ||
+    mail.failing === true ||
+    (typeof state === 'string' && /fail|down|error|unhealthy|degraded/i.test(state))
   if (!failing) return undefined
   if (Array.isArray(data.reasons) && data.reasons.length > 0) return data.reasons.map(str).join(' ')
-  const reason = [mail.lastError, mail.error, mail.message, mail.reason, data.message].find((v) => typeof v === 'string' || isRecord(v))
+  const reason = [mail.lastError, mail.error, mail.message, mail.reason, data.message].find(
+    (v) => typeof v === 'string' || isRecord(v),
+  )
   if (isRecord(reason)) return str(reason.message ?? reason.code)
   return typeof reason === 'string' ? reason : ''
 }
@@ -38,7 +44,8 @@ export function HealthBanner(): ReactNode {
   return (
     <div className="health-banner" role="alert" data-testid="health-banner">
       <strong>Mail delivery is failing.</strong> {failure !== '' ? `${failure} ` : ''}
-      Alerts are queued and retried. <a href={ROUTES.deliveries}>Open the delivery log</a> or <a href={ROUTES.email}>check the e-mail settings</a>.
+      Alerts are queued and retried. <a href={ROUTES.deliveries}>Open the delivery log</a> or{' '}
+      <a href={ROUTES.email}>check the e-mail settings</a>.
     </div>
   )
 }

@@ -47,12 +47,22 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
   switch (field.kind) {
     case 'boolean':
       control = (
-        <input {...common} type="checkbox" className="switch" checked={value === true} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+        <input
+          {...common}
+          type="checkbox"
+          className="switch"
+          checked={value === true}
+          onChange={(e) => props.onChange(e.currentTarget.checked)}
+        />
       )
       break
     case 'select':
       control = (
-        <select {...common} value={typeof value === 'string' ? value : ''} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        <select
+          {...common}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => props.onChange(e.currentTarget.value)}
+        >
           {field.options.map((o) => (
             <option key={o} value={o}>
               {o}
@@ -64,7 +74,13 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
     case 'multi': {
       const selected = Array.isArray(value) ? (value as unknown[]).map(String) : []
       control = (
-        <div className="checks" role="group" aria-labelledby={`${id}-label`} aria-describedby={common['aria-describedby']} id={id}>
+        <div
+          className="checks"
+          role="group"
+          aria-labelledby={`${id}-label`}
+          aria-describedby={common['aria-describedby']}
+          id={id}
+        >
           {field.options.map((o) => (
             <label key={o} className="check">
               <input
@@ -97,7 +113,11 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
               props.onChange(raw.trim() !== '' && Number.isFinite(n) ? n : raw, raw)
             }}
           />
-          {field.unit !== undefined && <span className="unit" aria-hidden="true">{field.unit}</span>}
+          {field.unit !== undefined && (
+            <span className="unit" aria-hidden="true">
+              {field.unit}
+            </span>
+          )}
         </span>
       )
       break
@@ -115,12 +135,24 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
       break
     case 'textarea':
       control = (
-        <textarea {...common} rows={field.path === 'tlsCa' ? 6 : 4} spellCheck={false} value={typeof value === 'string' ? value : ''} onChange={(e) => props.onChange(e.currentTarget.value)} />
+        <textarea
+          {...common}
+          rows={field.path === 'tlsCa' ? 6 : 4}
+          spellCheck={false}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => props.onChange(e.currentTarget.value)}
+        />
       )
       break
     default:
       control = (
-        <input {...common} type="text" spellCheck={false} value={typeof value === 'string' ? value : ''} onChange={(e) => props.onChange(e.currentTarget.value)} />
+        <input
+          {...common}
+          type="text"
+          spellCheck={false}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => props.onChange(e.currentTarget.value)}
+        />
       )
   }
 
@@ -137,7 +169,10 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
     )
 
   return (
-    <div className={`field field-${field.kind}${disabled ? ' is-disabled' : ''}${errors.length > 0 ? ' has-error' : ''}`} data-field={field.path}>
+    <div
+      className={`field field-${field.kind}${disabled ? ' is-disabled' : ''}${errors.length > 0 ? ' has-error' : ''}`}
+      data-field={field.path}
+    >
       {label}
       <div className="control">
         {control}
@@ -148,7 +183,9 @@ export function SchemaField(props: SchemaFieldProps): ReactNode {
             ) : (
               <span className="badge badge-muted">not set</span>
             )}{' '}
-            {props.secretSet === true ? 'Stored encrypted. Type a new one only to replace it.' : 'Nothing stored yet.'}
+            {props.secretSet === true
+              ? 'Stored encrypted. Type a new one only to replace it.'
+              : 'Nothing stored yet.'}
           </p>
         )}
         {field.description !== '' && (

@@ -25,7 +25,9 @@ export function TopBar({ current, onLogout }: TopBarProps): ReactNode {
   const menuRef = useRef<HTMLUListElement>(null)
   const wrapRef = useRef<HTMLDivElement>(null)
 
-  const items = (): HTMLAnchorElement[] => [...(menuRef.current?.querySelectorAll<HTMLAnchorElement>('[role="menuitem"]') ?? [])]
+  const items = (): HTMLAnchorElement[] => [
+    ...(menuRef.current?.querySelectorAll<HTMLAnchorElement>('[role="menuitem"]') ?? []),
+  ]
 
   useEffect(() => {
     if (!open) return
@@ -95,7 +97,15 @@ export function TopBar({ current, onLogout }: TopBarProps): ReactNode {
           >
             System <span aria-hidden="true">▾</span>
           </button>
-          <ul id="system-menu" role="menu" aria-labelledby="system-menu-button" className="menu" hidden={!open} ref={menuRef} onKeyDown={onMenuKey}>
+          <ul
+            id="system-menu"
+            role="menu"
+            aria-labelledby="system-menu-button"
+            className="menu"
+            hidden={!open}
+            ref={menuRef}
+            onKeyDown={onMenuKey}
+          >
             {ITEMS.map((item) => (
               <li role="none" key={item.route}>
                 <a

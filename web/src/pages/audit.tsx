@@ -8,7 +8,8 @@ type Entry = Record<string, unknown>
 /** Which fields an entry changed; secrets arrive as "changed" only (never their values). */
 function changesOf(e: Entry): string {
   const c = e.changes ?? e.fields ?? e.changedFields ?? e.diff
-  if (Array.isArray(c)) return (c as unknown[]).map((x) => (isRecord(x) ? text(x.field ?? x.path ?? x.name) : text(x))).join(', ')
+  if (Array.isArray(c))
+    return (c as unknown[]).map((x) => (isRecord(x) ? text(x.field ?? x.path ?? x.name) : text(x))).join(', ')
   if (isRecord(c)) return Object.keys(c).join(', ')
   return text(c ?? e.detail ?? e.summary)
 }
@@ -27,7 +28,10 @@ export function AuditPage(): ReactNode {
     <div className="audit-page">
       <header className="page-header">
         <h1>Audit</h1>
-        <p className="lead">Every change to settings and users, newest first. Secrets are recorded as changed, never their values.</p>
+        <p className="lead">
+          Every change to settings and users, newest first. Secrets are recorded as changed, never their
+          values.
+        </p>
       </header>
       {error !== undefined && (
         <p className="alert alert-error" role="alert">
@@ -55,7 +59,9 @@ export function AuditPage(): ReactNode {
                   <td data-label="Who">{text(e.actor ?? e.user ?? e.by)}</td>
                   <td data-label="Action">
                     {text(e.action)}
-                    {text(e.resource ?? e.entity ?? e.target) !== '' ? ` · ${text(e.resource ?? e.entity ?? e.target)}` : ''}
+                    {text(e.resource ?? e.entity ?? e.target) !== ''
+                      ? ` · ${text(e.resource ?? e.entity ?? e.target)}`
+                      : ''}
                   </td>
                   <td data-label="What changed">{changesOf(e)}</td>
                 </tr>

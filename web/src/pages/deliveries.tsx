@@ -58,7 +58,9 @@ export function DeliveriesPage(): ReactNode {
     <div className="deliveries-page">
       <header className="page-header">
         <h1>Delivery log</h1>
-        <p className="lead">Every notification, per recipient: what the server answered, and each attempt's transcript.</p>
+        <p className="lead">
+          Every notification, per recipient: what the server answered, and each attempt's transcript.
+        </p>
       </header>
       <div className="filters card" role="search" aria-label="Filter deliveries">
         <div className="filter">
@@ -84,7 +86,8 @@ export function DeliveriesPage(): ReactNode {
           </select>
         </div>
         <label className="check filter">
-          <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.currentTarget.checked)} /> Auto-refresh every {REFRESH_MS / 1000} s
+          <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.currentTarget.checked)} />{' '}
+          Auto-refresh every {REFRESH_MS / 1000} s
         </label>
         <button type="button" className="button button-secondary" onClick={() => void load()}>
           Refresh
@@ -102,7 +105,11 @@ export function DeliveriesPage(): ReactNode {
         </p>
       )}
       {rows === undefined && error === undefined && <p role="status">Loading deliveries…</p>}
-      {rows !== undefined && rows.length === 0 && <p className="empty">No deliveries{status !== '' || severity !== '' ? ' match these filters' : ' yet'}.</p>}
+      {rows !== undefined && rows.length === 0 && (
+        <p className="empty">
+          No deliveries{status !== '' || severity !== '' ? ' match these filters' : ' yet'}.
+        </p>
+      )}
       {rows !== undefined && rows.length > 0 && (
         <div className="table-wrap card">
           <table className="data-table" data-testid="deliveries-table">
@@ -131,9 +138,15 @@ export function DeliveriesPage(): ReactNode {
                   <Fragment key={key}>
                     <tr data-status={st} data-recipient={recipientOf(d)}>
                       <td data-label="Queued">{when(d.createdAt ?? d.queuedAt)}</td>
-                      <th scope="row" data-label="Recipient">{recipientOf(d)}</th>
+                      <th scope="row" data-label="Recipient">
+                        {recipientOf(d)}
+                      </th>
                       <td data-label="Subject">{text(d.subject)}</td>
-                      <td data-label="Severity">{text(d.severity) !== '' && <span className={`sev sev-${text(d.severity)}`}>{text(d.severity)}</span>}</td>
+                      <td data-label="Severity">
+                        {text(d.severity) !== '' && (
+                          <span className={`sev sev-${text(d.severity)}`}>{text(d.severity)}</span>
+                        )}
+                      </td>
                       <td data-label="Status">
                         <span className={`badge status-${st}`}>{st}</span>
                       </td>
@@ -142,7 +155,13 @@ export function DeliveriesPage(): ReactNode {
                         <code className="reply">{lastReplyOf(d)}</code>
                       </td>
                       <td className="row-actions">
-                        <button type="button" className="button button-small button-secondary" aria-expanded={isOpen} aria-controls={`${id}-d-${key}`} onClick={() => setOpen(isOpen ? undefined : key)}>
+                        <button
+                          type="button"
+                          className="button button-small button-secondary"
+                          aria-expanded={isOpen}
+                          aria-controls={`${id}-d-${key}`}
+                          onClick={() => setOpen(isOpen ? undefined : key)}
+                        >
                           {isOpen ? 'Hide' : 'Details'}
                           <span className="visually-hidden"> for {recipientOf(d)}</span>
                         </button>
@@ -156,7 +175,11 @@ export function DeliveriesPage(): ReactNode {
                     {isOpen && (
                       <tr className="detail-row" id={`${id}-d-${key}`}>
                         <td colSpan={8}>
-                          <DeliveryDetail id={d.id} retryable={RETRYABLE.test(st)} onRetry={() => void retry(d)} />
+                          <DeliveryDetail
+                            id={d.id}
+                            retryable={RETRYABLE.test(st)}
+                            onRetry={() => void retry(d)}
+                          />
                         </td>
                       </tr>
                     )}

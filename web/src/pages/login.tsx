@@ -29,17 +29,27 @@ export function LoginPage({ notice, onSignedIn }: LoginProps): ReactNode {
     const res = await api<unknown>('GET', '/api/v1/settings/email')
     setBusy(false)
     if (res.ok) {
-      if (window.location.hash === '' || window.location.hash === '#/' || window.location.hash === '#') window.location.hash = '#/system/email'
+      if (window.location.hash === '' || window.location.hash === '#/' || window.location.hash === '#')
+        window.location.hash = '#/system/email'
       onSignedIn()
       return
     }
     clearToken()
-    setError(res.status === 401 || res.status === 403 ? 'That token was not accepted.' : `Sign-in failed: ${problemText(res.problem)}`)
+    setError(
+      res.status === 401 || res.status === 403
+        ? 'That token was not accepted.'
+        : `Sign-in failed: ${problemText(res.problem)}`,
+    )
   }
 
   return (
     <main className="login" id="main">
-      <form className="card login-card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-h`}>
+      <form
+        className="card login-card"
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        aria-labelledby={`${id}-h`}
+      >
         <div className="brand brand-large" aria-hidden="true">
           <span className="brand-mark">✉</span> alertmail
         </div>
@@ -66,7 +76,8 @@ export function LoginPage({ notice, onSignedIn }: LoginProps): ReactNode {
               autoFocus
             />
             <p className="help" id={`${id}-help`}>
-              The value of ALERTMAIL_ADMIN_TOKEN, or the token printed when the server first started. Kept for this browser tab only.
+              The value of ALERTMAIL_ADMIN_TOKEN, or the token printed when the server first started. Kept for
+              this browser tab only.
             </p>
             {error !== undefined && (
               <p className="error" id={`${id}-err`} role="alert">

@@ -50,23 +50,41 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
   const [quiet, setQuiet] = useState(initial?.quietHours !== undefined && initial.quietHours !== null)
   const [start, setStart] = useState(initial?.quietHours?.start ?? '22:00')
   const [end, setEnd] = useState(initial?.quietHours?.end ?? '07:00')
-  const [timeZone, setTimeZone] = useState(initial?.quietHours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone)
+  const [timeZone, setTimeZone] = useState(
+    initial?.quietHours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+  )
 
   const errorOf = (field: string): string | undefined => {
     const found = issues.filter((i) => i.field === field || i.field.startsWith(`${field}.`))
     return found.length > 0 ? found.map((i) => i.message).join(' ') : undefined
   }
-  const general = issues.filter((i) => !['name', 'email', 'severities', 'quietHours', 'enabled'].some((f) => i.field === f || i.field.startsWith(`${f}.`)))
+  const general = issues.filter(
+    (i) =>
+      !['name', 'email', 'severities', 'quietHours', 'enabled'].some(
+        (f) => i.field === f || i.field.startsWith(`${f}.`),
+      ),
+  )
 
   function submit(e: FormEvent): void {
     e.preventDefault()
-    const base = { name: name.trim(), email: email.trim(), enabled, severities: SEVERITIES.filter((s) => severities.includes(s)) }
+    const base = {
+      name: name.trim(),
+      email: email.trim(),
+      enabled,
+      severities: SEVERITIES.filter((s) => severities.includes(s)),
+    }
     // POST takes no quietHours to mean none; PATCH needs null to clear them.
     if (quiet) onSubmit({ ...base, quietHours: { start, end, timeZone } })
     else onSubmit(initial === undefined ? base : { ...base, quietHours: null })
   }
 
-  const text = (key: string, label: string, value: string, set: (v: string) => void, type = 'text'): ReactNode => {
+  const text = (
+    key: string,
+    label: string,
+    value: string,
+    set: (v: string) => void,
+    type = 'text',
+  ): ReactNode => {
     const err = errorOf(key)
     return (
       <div className="field field-text">
@@ -74,7 +92,16 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
           {label}
         </label>
         <div className="control">
-          <input id={`${id}-${key}`} name={key} type={type} required value={value} onChange={(e) => set(e.currentTarget.value)} aria-invalid={err !== undefined ? true : undefined} aria-describedby={err !== undefined ? `${id}-${key}-err` : undefined} />
+          <input
+            id={`${id}-${key}`}
+            name={key}
+            type={type}
+            required
+            value={value}
+            onChange={(e) => set(e.currentTarget.value)}
+            aria-invalid={err !== undefined ? true : undefined}
+            aria-describedby={err !== undefined ? `${id}-${key}-err` : undefined}
+          />
           {err !== undefined && (
             <p className="error" id={`${id}-${key}-err`}>
               {err}
@@ -105,20 +132,37 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
             Enabled
           </label>
           <div className="control">
-            <input id={`${id}-enabled`} type="checkbox" className="switch" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+            <input
+              id={`${id}-enabled`}
+              type="checkbox"
+              className="switch"
+              checked={enabled}
+              onChange={(e) => setEnabled(e.currentTarget.checked)}
+            />
           </div>
         </div>
-        <fieldset className="field field-multi plain" aria-describedby={sevErr !== undefined ? `${id}-sev-err` : undefined}>
+        <fieldset
+          className="field field-multi plain"
+          aria-describedby={sevErr !== undefined ? `${id}-sev-err` : undefined}
+        >
           <legend className="label">Severities</legend>
           <div className="control">
             <div className="checks">
               {SEVERITIES.map((s) => (
                 <label key={s} className="check">
-                  <input type="checkbox" name="severities" value={s} checked={severities.includes(s)} onChange={(e) => {
+                  <input
+                    type="checkbox"
+                    name="severities"
+                    value={s}
+                    checked={severities.includes(s)}
+                    onChange={(e) => {
                       // Read now: React clears currentTarget before a state updater runs.
                       const on = e.currentTarget.checked
-                      setSeverities((prev) => (on ? [...prev.filter((p) => p !== s), s] : prev.filter((p) => p !== s)))
-                    }} />
+                      setSeverities((prev) =>
+                        on ? [...prev.filter((p) => p !== s), s] : prev.filter((p) => p !== s),
+                      )
+                    }}
+                  />
                   <span className={`sev sev-${s}`}>{s}</span>
                 </label>
               ))}
@@ -134,15 +178,34 @@ export function UserForm({ initial, issues, busy, onSubmit, onCancel }: UserForm
           <legend className="label">Quiet hours</legend>
           <div className="control">
             <label className="check">
-              <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.currentTarget.checked)} /> Hold non-critical alerts during quiet hours
+              <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.currentTarget.checked)} />{' '}
+              Hold non-critical alerts during quiet hours
             </label>
             <div className="quiet-grid">
               <label htmlFor={`${id}-qs`}>Start</label>
-              <input id={`${id}-qs`} type="time" value={start} disabled={!quiet} onChange={(e) => setStart(e.currentTarget.value)} />
+              <input
+                id={`${id}-qs`}
+                type="time"
+                value={start}
+                disabled={!quiet}
+                onChange={(e) => setStart(e.currentTarget.value)}
+              />
               <label htmlFor={`${id}-qe`}>End</label>
-              <input id={`${id}-qe`} type="time" value={end} disabled={!quiet} onChange={(e) => setEnd(e.currentTarget.value)} />
+              <input
+                id={`${id}-qe`}
+                type="time"
+                value={end}
+                disabled={!quiet}
+                onChange={(e) => setEnd(e.currentTarget.value)}
+              />
               <label htmlFor={`${id}-tz`}>Time zone</label>
-              <input id={`${id}-tz`} list={`${id}-zones`} value={timeZone} disabled={!quiet} onChange={(e) => setTimeZone(e.currentTarget.value)} />
+              <input
+                id={`${id}-tz`}
+                list={`${id}-zones`}
+                value={timeZone}
+                disabled={!quiet}
+                onChange={(e) => setTimeZone(e.currentTarget.value)}
+              />
               <datalist id={`${id}-zones`}>
                 {zones.map((z) => (
                   <option key={z} value={z} />

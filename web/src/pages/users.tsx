@@ -34,10 +34,17 @@ export function UsersPage(): ReactNode {
   async function submit(input: UserInput): Promise<void> {
     setBusy(true)
     setIssues([])
-    const res = editing?.mode === 'edit' ? await api<unknown>('PATCH', `/api/v1/users/${encodeURIComponent(String(editing.user.id))}`, input) : await api<unknown>('POST', '/api/v1/users', input)
+    const res =
+      editing?.mode === 'edit'
+        ? await api<unknown>('PATCH', `/api/v1/users/${encodeURIComponent(String(editing.user.id))}`, input)
+        : await api<unknown>('POST', '/api/v1/users', input)
     setBusy(false)
     if (!res.ok) {
-      setIssues(res.problem.errors.length > 0 ? [...res.problem.errors] : [{ field: '', message: problemText(res.problem) }])
+      setIssues(
+        res.problem.errors.length > 0
+          ? [...res.problem.errors]
+          : [{ field: '', message: problemText(res.problem) }],
+      )
       return
     }
     setStatus(editing?.mode === 'edit' ? `Saved ${input.name}.` : `Added ${input.name}.`)
@@ -47,8 +54,14 @@ export function UsersPage(): ReactNode {
   }
 
   async function setEnabled(user: User, enabled: boolean): Promise<void> {
-    const res = await api<unknown>('PATCH', `/api/v1/users/${encodeURIComponent(String(user.id))}`, { enabled })
-    setStatus(res.ok ? `${enabled ? 'Enabled' : 'Disabled'} ${user.name}.` : `Could not change ${user.name}: ${problemText(res.problem)}`)
+    const res = await api<unknown>('PATCH', `/api/v1/users/${encodeURIComponent(String(user.id))}`, {
+      enabled,
+    })
+    setStatus(
+      res.ok
+        ? `${enabled ? 'Enabled' : 'Disabled'} ${user.name}.`
+        : `Could not change ${user.name}: ${problemText(res.problem)}`,
+    )
     await load()
   }
 
@@ -101,7 +114,9 @@ export function UsersPage(): ReactNode {
         </p>
       )}
       {users === undefined && error === undefined && <p role="status">Loading users…</p>}
-      {users !== undefined && users.length === 0 && <p className="empty">No users yet. Add one to start receiving alerts.</p>}
+      {users !== undefined && users.length === 0 && (
+        <p className="empty">No users yet. Add one to start receiving alerts.</p>
+      )}
       {users !== undefined && users.length > 0 && (
         <div className="table-wrap card">
           <table className="data-table" data-testid="users-table">
@@ -121,7 +136,9 @@ export function UsersPage(): ReactNode {
             <tbody>
               {users.map((u) => (
                 <tr key={String(u.id)} className={u.enabled ? '' : 'is-muted'}>
-                  <th scope="row" data-label="Name">{u.name}</th>
+                  <th scope="row" data-label="Name">
+                    {u.name}
+                  </th>
                   <td data-label="E-mail">{u.email}</td>
                   <td data-label="Severities">
                     {u.severities.map((s) => (
@@ -130,16 +147,44 @@ export function UsersPage(): ReactNode {
                       </span>
                     ))}
                   </td>
-                  <td data-label="Quiet hours">{u.quietHours !== undefined && u.quietHours !== null ? `${u.quietHours.start}–${u.quietHours.end} ${u.quietHours.timeZone}` : '—'}</td>
-                  <td data-label="Status">{u.enabled ? <span className="badge badge-ok">enabled</span> : <span className="badge badge-muted">disabled</span>}</td>
+                  <td data-label="Quiet hours">
+                    {u.quietHours !== undefined && u.quietHours !== null
+                      ? `${u.quietHours.start}–${u.quietHours.end} ${u.quietHours.timeZone}`
+                      : '—'}
+                  </td>
+                  <td data-label="Status">
+                    {u.enabled ? (
+                      <span className="badge badge-ok">enabled</span>
+                    ) : (
+                      <span className="badge badge-muted">disabled</span>
+                    )}
+                  </td>
                   <td className="row-actions">
-                    <button type="button" className="button button-small button-secondary" aria-label={`Edit ${u.name}`} onClick={() => { setIssues([]); setEditing({ mode: 'edit', user: u }) }}>
+                    <button
+                      type="button"
+                      className="button button-small button-secondary"
+                      aria-label={`Edit ${u.name}`}
+                      onClick={() => {
+                        setIssues([])
+                        setEditing({ mode: 'edit', user: u })
+                      }}
+                    >
                       Edit
                     </button>
-                    <button type="button" className="button button-small button-secondary" aria-label={`${u.enabled ? 'Disable' : 'Enable'} ${u.name}`} onClick={() => void setEnabled(u, !u.enabled)}>
+                    <button
+                      type="button"
+                      className="button button-small button-secondary"
+                      aria-label={`${u.enabled ? 'Disable' : 'Enable'} ${u.name}`}
+                      onClick={() => void setEnabled(u, !u.enabled)}
+                    >
                       {u.enabled ? 'Disable' : 'Enable'}
                     </button>
-                    <button type="button" className="button button-small button-danger" aria-label={`Delete ${u.name}`} onClick={() => setDeleting(u)}>
+                    <button
+                      type="button"
+                      className="button button-small button-danger"
+                      aria-label={`Delete ${u.name}`}
+                      onClick={() => setDeleting(u)}
+                    >
                       Delete
                     </button>
                   </td>
@@ -150,9 +195,15 @@ export function UsersPage(): ReactNode {
         </div>
       )}
       {deleting !== undefined && (
-        <ConfirmDialog title={`Delete ${deleting.name}?`} confirmLabel="Delete user" onConfirm={() => void remove(deleting)} onCancel={() => setDeleting(undefined)}>
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete user"
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(undefined)}
+        >
           <p>
-            {deleting.email} will stop receiving alerts. Past deliveries stay in the log. This cannot be undone.
+            {deleting.email} will stop receiving alerts. Past deliveries stay in the log. This cannot be
+            undone.
           </p>
         </ConfirmDialog>
       )}

@@ -21,7 +21,8 @@ export function dependencyOf(path: string, values: Values): DependencyState {
   const authOn = values.authEnabled === true
   const method = getPath(values, 'authMethod')
   const encryption = values.encryption
-  if (AUTH_FIELDS.includes(path) && !authOn) return { disabled: true, note: 'Turn on Enable Auth to use this.' }
+  if (AUTH_FIELDS.includes(path) && !authOn)
+    return { disabled: true, note: 'Turn on Enable Auth to use this.' }
   if (path.startsWith('oauth2.')) {
     if (!authOn) return { disabled: true, note: 'Turn on Enable Auth to use this.' }
     if (method !== 'XOAUTH2') return { disabled: true, note: 'Used only with the XOAUTH2 auth method.' }
@@ -30,15 +31,27 @@ export function dependencyOf(path: string, values: Values): DependencyState {
     return { disabled: true, note: 'XOAUTH2 signs in with an OAuth2 access token instead of a password.' }
   }
   if (path === 'startTls') {
-    if (encryption === 'TLS') return { disabled: true, note: 'Locked on: TLS makes STARTTLS mandatory. For port 465 choose SSL.' }
-    if (encryption === 'SSL') return { disabled: true, note: 'Not used with SSL: the connection is encrypted from the first byte.' }
+    if (encryption === 'TLS')
+      return { disabled: true, note: 'Locked on: TLS makes STARTTLS mandatory. For port 465 choose SSL.' }
+    if (encryption === 'SSL')
+      return { disabled: true, note: 'Not used with SSL: the connection is encrypted from the first byte.' }
     return { disabled: false, note: 'With NONE, upgrades to TLS when the server offers STARTTLS.' }
   }
-  if (path === 'ehlo' && values.ehlo === false && (authOn || encryption === 'TLS' || values.startTls === true)) {
-    return { disabled: false, note: 'HELO only: the server cannot announce STARTTLS, AUTH or DSN, so they cannot work.' }
+  if (
+    path === 'ehlo' &&
+    values.ehlo === false &&
+    (authOn || encryption === 'TLS' || values.startTls === true)
+  ) {
+    return {
+      disabled: false,
+      note: 'HELO only: the server cannot announce STARTTLS, AUTH or DSN, so they cannot work.',
+    }
   }
   if (path === 'supportAddress' && values.technicalSupport === true) {
-    return { disabled: false, note: 'Required while Technical Support is on: critical alerts are copied here.' }
+    return {
+      disabled: false,
+      note: 'Required while Technical Support is on: critical alerts are copied here.',
+    }
   }
   return { disabled: false }
 }
@@ -54,7 +67,8 @@ export interface EncryptionChange {
 export function changeEncryption(values: Values, encryption: string): EncryptionChange {
   let next = setPath(values, 'encryption', encryption)
   if (encryption === 'TLS') next = setPath(next, 'startTls', true)
-  const suggested = encryption in SUGGESTED_PORT ? SUGGESTED_PORT[encryption as keyof typeof SUGGESTED_PORT] : undefined
+  const suggested =
+    encryption in SUGGESTED_PORT ? SUGGESTED_PORT[encryption as keyof typeof SUGGESTED_PORT] : undefined
   if (suggested === undefined || encryption === 'NONE' || values.port === suggested) {
     return { values: next, portNote: undefined, suggestedPort: undefined }
   }
@@ -65,5 +79,9 @@ export function changeEncryption(values: Values, encryption: string): Encryption
       suggestedPort: undefined,
     }
   }
-  return { values: next, portNote: `${encryption} usually runs on port ${suggested}.`, suggestedPort: suggested }
+  return {
+    values: next,
+    portNote: `${encryption} usually runs on port ${suggested}.`,
+    suggestedPort: suggested,
+  }
 }

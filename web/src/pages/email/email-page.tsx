@@ -14,19 +14,27 @@ import { TestMail } from './test-mail.js'
 
 type Issues = Record<string, string[]>
 
-function group(issues: readonly FieldIssue[], known: ReadonlySet<string>): { byField: Issues; other: string[] } {
+function group(
+  issues: readonly FieldIssue[],
+  known: ReadonlySet<string>,
+): { byField: Issues; other: string[] } {
   const byField: Issues = {}
   const other: string[] = []
   for (const issue of issues) {
     // A nested error may name the parent ('retry') or a child we render ('retry.maxAttempts').
-    const path = known.has(issue.field) ? issue.field : [...known].find((k) => k.startsWith(`${issue.field}.`))
+    const path = known.has(issue.field)
+      ? issue.field
+      : [...known].find((k) => k.startsWith(`${issue.field}.`))
     if (path !== undefined && issue.field !== '') (byField[path] ??= []).push(issue.message)
     else other.push(issue.field !== '' ? `${issue.field}: ${issue.message}` : issue.message)
   }
   return { byField, other }
 }
 
-function mergeDefaults(defaults: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
+function mergeDefaults(
+  defaults: Record<string, unknown>,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...defaults }
   for (const [key, value] of Object.entries(values)) {
     const base = out[key]
@@ -60,22 +68,24 @@ export function EmailPage(): ReactNode {
   // An error or warning on an advanced field must be seen: open the section when one arrives.
   useEffect(() => {
     const main = fields[0]?.section
-    if (fields.some((f) => f.section !== main && (errors[f.path] !== undefined || warnings[f.path] !== undefined))) setAdvancedOpen(true)
+    if (
+      fields.some(
+        (f) => f.section !== main && (errors[f.path] !== undefined || warnings[f.path] !== undefined),
+      )
+    )
+      setAdvancedOpen(true)
   }, [fields, errors, warnings])
 
-  const apply = useCallback(
-    (s: JsonSchema, l: LoadedSettings): void => {
-      setLoaded(l)
-      setValues(mergeDefaults(defaultsOf(s), l.values))
-      setDrafts({})
-      setSecrets({})
-      setErrors({})
-      setOtherIssues([])
-      setPortNote(undefined)
-      setConflict(undefined)
-    },
-    [],
-  )
+  const apply = useCallback((s: JsonSchema, l: LoadedSettings): void => {
+    setLoaded(l)
+    setValues(mergeDefaults(defaultsOf(s), l.values))
+    setDrafts({})
+    setSecrets({})
+    setErrors({})
+    setOtherIssues([])
+    setPortNote(undefined)
+    setConflict(undefined)
+  }, [])
 
   const load = useCallback(async (): Promise<void> => {
     const [s, l] = await Promise.all([
@@ -89,7 +99,8 @@ export function EmailPage(): ReactNode {
     setPresets(presetsOf(s.data, root))
     apply(root, fromResponse(l.data))
     const w = isRecord(l.data) ? l.data.warnings : undefined
-    if (Array.isArray(w)) setWarnings(group(w as FieldIssue[], new Set(fieldsOf(root).map((f) => f.path))).byField)
+    if (Array.isArray(w))
+      setWarnings(group(w as FieldIssue[], new Set(fieldsOf(root).map((f) => f.path))).byField)
   }, [apply])
 
   useEffect(() => {
@@ -111,7 +122,11 @@ export function EmailPage(): ReactNode {
     if (path === 'encryption') {
       setValues((v) => {
         const change = changeEncryption(v, String(value))
-        setPortNote(change.portNote === undefined ? undefined : { text: change.portNote, suggested: change.suggestedPort })
+        setPortNote(
+          change.portNote === undefined
+            ? undefined
+            : { text: change.portNote, suggested: change.suggestedPort },
+        )
         if (change.values.port !== v.port) setDrafts((d) => ({ ...d, port: str(change.values.port) }))
         return change.values
       })
@@ -120,6 +135,13 @@ export function EmailPage(): ReactNode {
     if (path === 'port') setPortNote(undefined)
     setValues((v) => setPath(v, path, value))
   }, [])
+
+  /** Errors found by Send Test Mail or the template preview, shown in place like Save's. */
+  function showFieldIssues(issues: readonly FieldIssue[]): void {
+    const e = group(issues, known)
+    setErrors(e.byField)
+    if (Object.keys(e.byField).length > 0) focusFirst(Object.keys(e.byField), fields)
+  }
 
   function collect(): Record<string, unknown> | undefined {
     const found = clientErrors(fields, drafts, values)
@@ -185,7 +207,14 @@ export function EmailPage(): ReactNode {
     return (
       <div className="alert alert-error" role="alert">
         Could not load the e-mail settings: {problemText(loadProblem)}{' '}
-        <button type="button" className="button button-secondary" onClick={() => { setLoadProblem(undefined); void load() }}>
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => {
+            setLoadProblem(undefined)
+            void load()
+          }}
+        >
           Try again
         </button>
       </div>
@@ -198,7 +227,10 @@ export function EmailPage(): ReactNode {
     <div className="email-page">
       <header className="page-header">
         <h1>E-Mail</h1>
-        <p className="lead">Integration with your e-mail service over SMTP, used to send alerts and notifications to registered users.</p>
+        <p className="lead">
+          Integration with your e-mail service over SMTP, used to send alerts and notifications to registered
+          users.
+        </p>
       </header>
       <form
         className="settings-form"
@@ -228,6 +260,7 @@ export function EmailPage(): ReactNode {
             setStatus('Preset applied: review the fields, then Save Changes.')
           }}
           collectForPreview={() => payloadOf(fields, values, secrets)}
+          onPreviewIssues={showFieldIssues}
           advancedOpen={advancedOpen}
           onAdvancedToggle={setAdvancedOpen}
         />
@@ -246,7 +279,13 @@ export function EmailPage(): ReactNode {
           />
         )}
         <div className="action-bar">
-          <div ref={statusRef} tabIndex={-1} role="status" className={`save-status ${saved ? 'is-ok' : status !== undefined ? 'is-error' : ''}`} data-testid="save-status">
+          <div
+            ref={statusRef}
+            tabIndex={-1}
+            role="status"
+            className={`save-status ${saved ? 'is-ok' : status !== undefined ? 'is-error' : ''}`}
+            data-testid="save-status"
+          >
             {status}
             {otherIssues.length > 0 && (
               <ul>
@@ -264,14 +303,11 @@ export function EmailPage(): ReactNode {
       <TestMail
         collect={collect}
         defaultTo=""
-        onFieldErrors={(issues) => {
-          const e = group(
+        onFieldErrors={(issues) =>
+          showFieldIssues(
             issues.map((i) => ({ field: i.field.replace(/^settings\./, ''), message: i.message })),
-            known,
           )
-          setErrors(e.byField)
-          if (Object.keys(e.byField).length > 0) focusFirst(Object.keys(e.byField), fields)
-        }}
+        }
       />
     </div>
   )

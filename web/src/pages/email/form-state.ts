@@ -36,7 +36,11 @@ export function fromResponse(data: unknown): LoadedSettings {
   }
 }
 
-export function clientErrors(fields: readonly FieldDef[], drafts: Readonly<Record<string, string>>, values: Record<string, unknown>): Record<string, string[]> {
+export function clientErrors(
+  fields: readonly FieldDef[],
+  drafts: Readonly<Record<string, string>>,
+  values: Record<string, unknown>,
+): Record<string, string[]> {
   const errors: Record<string, string[]> = {}
   for (const field of fields) {
     if (field.kind !== 'integer' && field.kind !== 'number') continue
@@ -48,7 +52,11 @@ export function clientErrors(fields: readonly FieldDef[], drafts: Readonly<Recor
 }
 
 /** The settings object for PUT and for Send Test Mail. */
-export function payloadOf(fields: readonly FieldDef[], values: Record<string, unknown>, secrets: Readonly<Record<string, string>>): Record<string, unknown> {
+export function payloadOf(
+  fields: readonly FieldDef[],
+  values: Record<string, unknown>,
+  secrets: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   let out: Record<string, unknown> = {}
   for (const field of fields) {
     if (field.kind === 'secret') {
@@ -71,13 +79,18 @@ export interface FieldChange {
 }
 
 /** What the other administrator changed, field by field, for the 409 panel. */
-export function diffValues(fields: readonly FieldDef[], mine: Record<string, unknown>, theirs: Record<string, unknown>): FieldChange[] {
+export function diffValues(
+  fields: readonly FieldDef[],
+  mine: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+): FieldChange[] {
   const out: FieldChange[] = []
   for (const field of fields) {
     if (field.kind === 'secret') continue
     const a = getPath(mine, field.path)
     const b = getPath(theirs, field.path)
-    if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: field.path, title: field.title, mine: a, theirs: b })
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      out.push({ path: field.path, title: field.title, mine: a, theirs: b })
   }
   return out
 }
@@ -89,23 +102,65 @@ export interface Preset {
 }
 
 const FALLBACK_PRESETS: readonly Preset[] = [
-  { name: 'Gmail / Google Workspace', description: 'smtp.gmail.com, STARTTLS on 587; use an App Password.', values: { host: 'smtp.gmail.com', port: 587, encryption: 'TLS', startTls: true, authEnabled: true, authMethod: 'AUTO' } },
-  { name: 'Microsoft 365', description: 'smtp.office365.com, STARTTLS on 587; XOAUTH2 recommended.', values: { host: 'smtp.office365.com', port: 587, encryption: 'TLS', startTls: true, authEnabled: true } },
-  { name: 'Amazon SES (eu-west-1)', description: 'email-smtp.eu-west-1.amazonaws.com, STARTTLS on 587.', values: { host: 'email-smtp.eu-west-1.amazonaws.com', port: 587, encryption: 'TLS', startTls: true, authEnabled: true } },
-  { name: 'Local relay (Postfix)', description: 'localhost:25, no authentication, opportunistic STARTTLS.', values: { host: 'localhost', port: 25, encryption: 'NONE', startTls: true, authEnabled: false } },
+  {
+    name: 'Gmail / Google Workspace',
+    description: 'smtp.gmail.com, STARTTLS on 587; use an App Password.',
+    values: {
+      host: 'smtp.gmail.com',
+      port: 587,
+      encryption: 'TLS',
+      startTls: true,
+      authEnabled: true,
+      authMethod: 'AUTO',
+    },
+  },
+  {
+    name: 'Microsoft 365',
+    description: 'smtp.office365.com, STARTTLS on 587; XOAUTH2 recommended.',
+    values: { host: 'smtp.office365.com', port: 587, encryption: 'TLS', startTls: true, authEnabled: true },
+  },
+  {
+    name: 'Amazon SES (eu-west-1)',
+    description: 'email-smtp.eu-west-1.amazonaws.com, STARTTLS on 587.',
+    values: {
+      host: 'email-smtp.eu-west-1.amazonaws.com',
+      port: 587,
+      encryption: 'TLS',
+      startTls: true,
+      authEnabled: true,
+    },
+  },
+  {
+    name: 'Local relay (Postfix)',
+    description: 'localhost:25, no authentication, opportunistic STARTTLS.',
+    values: { host: 'localhost', port: 25, encryption: 'NONE', startTls: true, authEnabled: false },
+  },
 ]
 
 /** Provider presets served with the schema (`{ schema, presets }`), or a small built-in list. */
 export function presetsOf(served: unknown, schema: JsonSchema): readonly Preset[] {
   const declared = isRecord(served) && served.presets !== undefined ? served.presets : schema['x-presets']
-  const list = Array.isArray(declared) ? declared : isRecord(declared) ? Object.entries(declared).map(([name, v]) => ({ name, ...(isRecord(v) ? v : {}) })) : []
+  const list = Array.isArray(declared)
+    ? declared
+    : isRecord(declared)
+      ? Object.entries(declared).map(([name, v]) => ({ name, ...(isRecord(v) ? v : {}) }))
+      : []
   const presets: Preset[] = []
   for (const item of list as unknown[]) {
     if (!isRecord(item)) continue
     const name = [item.label, item.title, item.name, item.id].find((v) => typeof v === 'string')
     const values = isRecord(item.values) ? item.values : isRecord(item.settings) ? item.settings : undefined
     if (typeof name === 'string' && values !== undefined) {
-      presets.push({ name, description: typeof item.note === 'string' ? item.note : typeof item.description === 'string' ? item.description : '', values })
+      presets.push({
+        name,
+        description:
+          typeof item.note === 'string'
+            ? item.note
+            : typeof item.description === 'string'
+              ? item.description
+              : '',
+        values,
+      })
     }
   }
   return presets.length > 0 ? presets : FALLBACK_PRESETS

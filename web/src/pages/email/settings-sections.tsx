@@ -1,5 +1,6 @@
 import { useId, useState } from 'react'
 import type { ReactNode } from 'react'
+import type { FieldIssue } from '../../api.js'
 import { SchemaField } from '../../components/schema-field.js'
 import type { FieldDef } from '../../schema.js'
 import { SEED_ORDER, getPath } from '../../schema.js'
@@ -23,6 +24,7 @@ export interface SettingsSectionsProps {
   readonly onUsePort: (port: number) => void
   readonly onPreset: (values: Record<string, unknown>) => void
   readonly collectForPreview: () => Record<string, unknown>
+  readonly onPreviewIssues: (issues: readonly FieldIssue[]) => void
   readonly advancedOpen: boolean
   readonly onAdvancedToggle: (open: boolean) => void
 }
@@ -61,20 +63,29 @@ export function SettingsSections(props: SettingsSectionsProps): ReactNode {
       <section className="card advanced" aria-labelledby={`${id}-adv`}>
         <div className="section-head">
           <h2 id={`${id}-adv`}>Advanced</h2>
-          <button type="button" className="button button-secondary button-small" aria-expanded={props.advancedOpen} aria-controls={`${id}-adv-body`} onClick={() => props.onAdvancedToggle(!props.advancedOpen)}>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            aria-expanded={props.advancedOpen}
+            aria-controls={`${id}-adv-body`}
+            onClick={() => props.onAdvancedToggle(!props.advancedOpen)}
+          >
             <span aria-hidden="true">{props.advancedOpen ? '▾ ' : '▸ '}</span>
             Advanced settings
           </button>
         </div>
-        <p className="summary-help">Sender, TLS, authentication method and OAuth2, connection and rate limits, retry policy, templates, provider presets.</p>
+        <p className="summary-help">
+          Sender, TLS, authentication method and OAuth2, connection and rate limits, retry policy, templates,
+          provider presets.
+        </p>
         <div id={`${id}-adv-body`} hidden={!props.advancedOpen}>
-        <Presets presets={props.presets} onApply={props.onPreset} />
-        {advanced.map((s) => (
-          <div key={s.name} className="subsection">
-            {!/^advanced$/i.test(s.name) && <h3>{titleCase(s.name)}</h3>}
-            {renderGroups(s.fields, props)}
-          </div>
-        ))}
+          <Presets presets={props.presets} onApply={props.onPreset} />
+          {advanced.map((s) => (
+            <div key={s.name} className="subsection">
+              {!/^advanced$/i.test(s.name) && <h3>{titleCase(s.name)}</h3>}
+              {renderGroups(s.fields, props)}
+            </div>
+          ))}
         </div>
       </section>
     </>
@@ -102,7 +113,9 @@ function renderGroups(fields: readonly FieldDef[], props: SettingsSectionsProps)
       <fieldset key={prefix} className="group" data-group={prefix}>
         <legend>{f.group}</legend>
         <div className="fields">{groupFields.map((g) => renderField(g, props))}</div>
-        {prefix === 'templates' && <TemplatePreview collect={props.collectForPreview} />}
+        {prefix === 'templates' && (
+          <TemplatePreview collect={props.collectForPreview} onIssues={props.onPreviewIssues} />
+        )}
       </fieldset>,
     )
   }
@@ -142,7 +155,13 @@ function renderField(f: FieldDef, props: SettingsSectionsProps): ReactNode {
   )
 }
 
-function Presets({ presets, onApply }: { readonly presets: readonly Preset[]; readonly onApply: (v: Record<string, unknown>) => void }): ReactNode {
+function Presets({
+  presets,
+  onApply,
+}: {
+  readonly presets: readonly Preset[]
+  readonly onApply: (v: Record<string, unknown>) => void
+}): ReactNode {
   const id = useId()
   const [chosen, setChosen] = useState('')
   const preset = presets.find((p) => p.name === chosen)
@@ -154,7 +173,12 @@ function Presets({ presets, onApply }: { readonly presets: readonly Preset[]; re
         </label>
         <div className="control">
           <span className="inline-controls">
-            <select id={`${id}-preset`} value={chosen} onChange={(e) => setChosen(e.currentTarget.value)} aria-describedby={`${id}-preset-help`}>
+            <select
+              id={`${id}-preset`}
+              value={chosen}
+              onChange={(e) => setChosen(e.currentTarget.value)}
+              aria-describedby={`${id}-preset-help`}
+            >
               <option value="">Choose a provider…</option>
               {presets.map((p) => (
                 <option key={p.name} value={p.name}>
@@ -162,12 +186,19 @@ function Presets({ presets, onApply }: { readonly presets: readonly Preset[]; re
                 </option>
               ))}
             </select>
-            <button type="button" className="button button-secondary" disabled={preset === undefined} onClick={() => preset !== undefined && onApply(preset.values)}>
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={preset === undefined}
+              onClick={() => preset !== undefined && onApply(preset.values)}
+            >
               Apply preset
             </button>
           </span>
           <p className="help" id={`${id}-preset-help`}>
-            {preset?.description !== undefined && preset.description !== '' ? preset.description : 'Fills in the server, port and encryption for a known provider. Nothing is saved until Save Changes.'}
+            {preset?.description !== undefined && preset.description !== ''
+              ? preset.description
+              : 'Fills in the server, port and encryption for a known provider. Nothing is saved until Save Changes.'}
           </p>
         </div>
       </div>

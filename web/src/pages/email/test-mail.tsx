@@ -44,7 +44,11 @@ function asResult(data: unknown): TestResult | undefined {
       step: str(s.step ?? s.name) || '?',
       ok: s.ok === true,
       ...(typeof s.ms === 'number' ? { ms: s.ms } : {}),
-      ...(typeof s.reply === 'string' ? { reply: s.reply } : isRecord(s.reply) ? { reply: `${str(s.reply.code)} ${str(s.reply.text)}`.trim() } : {}),
+      ...(typeof s.reply === 'string'
+        ? { reply: s.reply }
+        : isRecord(s.reply)
+          ? { reply: `${str(s.reply.code)} ${str(s.reply.text)}`.trim() }
+          : {}),
     })),
     transcript: transcript.map((t) => ({
       line: str(t.line),
@@ -106,10 +110,23 @@ export function TestMail({ collect, defaultTo, onFieldErrors }: TestMailProps): 
             Test recipient
           </label>
           <div className="control">
-            <input id={`${id}-to`} name="testRecipient" type="email" required autoComplete="email" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+            <input
+              id={`${id}-to`}
+              name="testRecipient"
+              type="email"
+              required
+              autoComplete="email"
+              value={to}
+              onChange={(e) => setTo(e.currentTarget.value)}
+            />
           </div>
         </div>
-        <button type="submit" className="button" disabled={running} aria-describedby={formError !== undefined ? `${id}-fe` : undefined}>
+        <button
+          type="submit"
+          className="button"
+          disabled={running}
+          aria-describedby={formError !== undefined ? `${id}-fe` : undefined}
+        >
           {running ? 'Sending…' : 'Send Test Mail'}
         </button>
       </form>
@@ -178,7 +195,10 @@ function TestResultView({ result, to }: { readonly result: TestResult; readonly 
         <summary>Full transcript ({result.transcript.length} lines)</summary>
         <pre data-testid="transcript">
           {result.transcript
-            .map((t) => `${t.at !== undefined ? `${String(Math.round(t.at)).padStart(5)} ms ` : ''}${t.dir !== undefined ? `${t.dir}: ` : ''}${t.line}`)
+            .map(
+              (t) =>
+                `${t.at !== undefined ? `${String(Math.round(t.at)).padStart(5)} ms ` : ''}${t.dir !== undefined ? `${t.dir}: ` : ''}${t.line}`,
+            )
             .join('\n')}
         </pre>
       </details>
