@@ -16,7 +16,7 @@ import type { ValidEvent } from './event.js'
 import { decideGroup, finalKind, groupKeyOf, nextGroupState, parseGroupKey, type DecisionKind } from './grouping.js'
 import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from './policy.js'
 import type { GroupNotification, NewEvent, NotifyStore, PendingGroup } from './port.js'
-import { route, type NotifySettings, type Recipient } from './routing.js'
+import { route, type NotifySettings, type Recipient, type Route } from './routing.js'
 import { renderNotification } from './templates.js'
 
 export interface NotifierOptions {
@@ -99,16 +99,20 @@ export class Notifier {
     const receivedAt = this.#now()
     const rows = events.map((e) => toNewEvent(e, receivedAt))
     const ids = await this.#store.insertEvents(rows)
-    if (this.#started) {
-      const policy = await this.#getPolicy()
-      const at = receivedAt.getTime()
-      for (const row of rows) {
-        const busy = (this.#busyUntil.get(row.groupKey) ?? 0) > at
-        // A resolution is worth a pass even for a busy group: it skips the repeat interval.
-        if (!busy || row.status === 'resolved') this.#wakeAt(at + policy[row.severity].groupWaitMs)
-      }
-    }
+    // The events are committed: from here on nothing may fail the caller (a retried request would
+    // store them twice), so waking the loop is best effort.
+    if (this.#started) this.#wakeFor(rows, receivedAt).catch(this.#onError)
     return ids
+  }
+
+  async #wakeFor(rows: readonly NewEvent[], receivedAt: Date): Promise<void> {
+    const policy = await this.#getPolicy()
+    const at = receivedAt.getTime()
+    for (const row of rows) {
+      const busy = (this.#busyUntil.get(row.groupKey) ?? 0) > at
+      // A resolution is worth a pass even for a busy group: it skips the repeat interval.
+      if (!busy || row.status === 'resolved') this.#wakeAt(at + policy[row.severity].groupWaitMs)
+    }
   }
 
   /** One grouping pass at `now` (default: the clock). Passes never overlap. */
@@ -177,7 +181,16 @@ export class Notifier {
       }
       try {
         users ??= await this.#store.listUsers()
-        const result = await this.#flush(group, decision, users, settings, policy, now)
+        const routed = route(group.severity, users, settings, now)
+        const heldUntil = allHeldUntil(routed, now)
+        if (heldUntil !== null) {
+          // Everyone it would reach is in quiet hours: keep collecting, so the night ends in one
+          // digest instead of one held mail per group interval.
+          nextDue = Math.min(nextDue ?? Infinity, heldUntil)
+          this.#busyUntil.set(group.groupKey, heldUntil)
+          continue
+        }
+        const result = await this.#flush(group, decision, routed, settings, policy, now)
         // Events arriving now wait for the interval: no pass is needed for them until then.
         const interval = parseGroupKey(group.groupKey).kind === 'source' ? severityPolicy.groupIntervalMs : severityPolicy.repeatIntervalMs
         if (result.notifications > 0 && group.resolvedCount === 0) this.#busyUntil.set(group.groupKey, now.getTime() + interval)
@@ -189,7 +202,7 @@ export class Notifier {
     }
     if (now.getTime() - this.#lastPruneAt >= PRUNE_EVERY_MS) {
       this.#lastPruneAt = now.getTime()
-      await this.#store.deleteIdleGroups(new Date(now.getTime() - GROUP_RETENTION_MS))
+      await this.#store.deleteIdleGroups(new Date(now.getTime() - GROUP_RETENTION_MS)).catch(this.#onError)
     }
     const result = { notifications, deliveries, nextDueAt: nextDue === null ? null : new Date(nextDue) }
     if (deliveries > 0) this.#onEnqueued?.(result)
@@ -199,7 +212,7 @@ export class Notifier {
   async #flush(
     group: PendingGroup,
     decision: { kind: DecisionKind; newEpisode: boolean },
-    users: readonly User[],
+    routed: Route,
     settings: NotifySettings,
     policy: NotificationPolicy,
     now: Date,
@@ -212,7 +225,6 @@ export class Notifier {
     const state = nextGroupState(group, decision.newEpisode, newest.status, now)
     const lastSent = group.state?.lastSentAt
     const periodMs = (kind === 'digest' || kind === 'repeat') && lastSent ? now.getTime() - lastSent.getTime() : null
-    const routed = route(group.severity, users, settings, now)
     const domain = messageIdDomain(settings)
 
     const render = (r: Recipient, isSupport: boolean): DeliveryInput => {
@@ -281,4 +293,18 @@ export function messageIdDomain(settings: Pick<NotifySettings, 'fromAddress' | '
     if (address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain)) return domain
   }
   return 'alertmail.invalid'
+}
+
+/**
+ * When every recipient of a route is a user held by quiet hours (and there is no support copy), the
+ * earliest time one of them wakes; otherwise null. Suppressed routes are never held: nothing is sent.
+ */
+function allHeldUntil(routed: Route, now: Date): number | null {
+  if (routed.support !== null || routed.users.length === 0) return null
+  let earliest = Infinity
+  for (const r of routed.users) {
+    if (r.state !== 'queued' || r.nextAttemptAt.getTime() <= now.getTime()) return null
+    earliest = Math.min(earliest, r.nextAttemptAt.getTime())
+  }
+  return earliest
 }

@@ -209,17 +209,38 @@ describe.each(HARNESSES)('Notifier on the %s store', (_name, open) => {
 
   test('quiet hours hold everything but critical until they end', async () => {
     clock = Date.UTC(2026, 10, 27, 23, 0, 0) // 00:00 in Berlin
-    await h.addUser({ email: 'night@example.com', severities: ['critical', 'high'], quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' } })
+    const night = { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' }
+    await h.addUser({ email: 'night@example.com', severities: ['critical', 'high'], quietHours: night })
+    await h.addUser({ email: 'awake@example.com', severities: ['high'] })
     await notifier.accept(events([{ severity: 'critical', title: 'Now', source: 'a' }, { severity: 'high', title: 'Later', source: 'b' }]))
     clock += MINUTE
     await notifier.tick()
     const mails = await h.mails()
-    const critical = mails.find((m) => m.severity === 'critical')
-    const high = mails.find((m) => m.severity === 'high')
-    expect(critical?.nextAttemptAt).toEqual(new Date(clock))
-    expect(high?.nextAttemptAt.toISOString()).toBe('2026-11-28T06:00:00.000Z')
-    expect(high?.state).toBe('queued')
-    expect(high?.text).toContain('28 Nov 2026, 00:0') // shown in the recipient's zone
+    const at = (email: string, severity: string) => mails.find((m) => m.recipient === email && m.severity === severity)
+    expect(at('night@example.com', 'critical')?.nextAttemptAt).toEqual(new Date(clock))
+    expect(at('awake@example.com', 'high')?.nextAttemptAt).toEqual(new Date(clock))
+    const held = at('night@example.com', 'high')
+    expect(held?.nextAttemptAt.toISOString()).toBe('2026-11-28T06:00:00.000Z')
+    expect(held?.state).toBe('queued')
+    expect(held?.text).toContain('28 Nov 2026, 00:0') // shown in the recipient's zone
+  })
+
+  test('when every recipient sleeps, the night is collected into one mail at the end of quiet hours', async () => {
+    clock = Date.UTC(2026, 10, 27, 23, 0, 0)
+    await h.addUser({ email: 'night@example.com', severities: ['high'], quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' } })
+    for (let i = 0; i < 12; i++) {
+      await notifier.accept(events({ severity: 'high', title: `Probe ${i}`, source: 'edge-5' }))
+      clock += 30 * MINUTE
+      const r = await notifier.tick()
+      if (clock < Date.UTC(2026, 10, 28, 6)) expect(r.nextDueAt?.toISOString()).toBe('2026-11-28T06:00:00.000Z')
+    }
+    expect(await h.mails()).toEqual([])
+    clock = Date.UTC(2026, 10, 28, 6, 0, 0)
+    await notifier.tick()
+    const mails = await h.mails()
+    expect(mails).toHaveLength(1)
+    expect(mails[0]).toMatchObject({ recipient: 'night@example.com', eventCount: 12 })
+    expect(mails[0]!.nextAttemptAt).toEqual(new Date(clock))
   })
 
   test('accepted events survive a failed commit and a restart, and are mailed once', async () => {
