@@ -229,6 +229,36 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(html).not.toContain(RELAY_PASSWORD)
   })
 
+  it('on a 409 shows what another administrator changed and reloads the saved values', async () => {
+    // Someone else saves while this page is open (same password: host and user unchanged).
+    const current = (await serve.api('GET', '/api/v1/settings/email')).body as Record<string, unknown>
+    const { passwordSet: _p, warnings: _w, updatedAt: _u, ...rest } = current
+    const oauth2 = { ...(rest['oauth2'] as Record<string, unknown>) }
+    delete oauth2['clientSecretSet']
+    const theirs = await serve.api('PUT', '/api/v1/settings/email', {
+      ...rest,
+      oauth2,
+      socketTimeoutMs: 30000,
+    })
+    expect(theirs.status).toBe(200)
+
+    await field(page, 'connectionTimeoutMs').fill('15000')
+    await page.getByRole('button', { name: 'Save Changes' }).click()
+    const conflict = page.getByTestId('conflict')
+    await conflict.waitFor()
+    session.takeErrors(/Failed to load resource: the server responded with a status of 409/)
+    const socketRow = conflict.locator('tr', { hasText: 'Socket Timeout' })
+    await expect(socketRow.textContent()).resolves.toMatch(/30000.*0/)
+    await expect(conflict.locator('tr', { hasText: 'Connection Timeout' }).textContent()).resolves.toMatch(
+      /0.*15000/,
+    )
+    await screenshot(page, 'email-conflict')
+    await conflict.getByRole('button', { name: 'Reload saved settings' }).click()
+    await conflict.waitFor({ state: 'detached' })
+    expect(await field(page, 'socketTimeoutMs').inputValue()).toBe('30000')
+    expect(await field(page, 'connectionTimeoutMs').inputValue()).toBe('0')
+  })
+
   it('previews the templates on screen, and shows a template error next to its field', async () => {
     await openAdvanced()
     await field(page, 'templates.subject').fill('[{{ severity | upcase }}] {{ title }}')
