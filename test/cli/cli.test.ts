@@ -53,7 +53,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-describe('alertmail (dispatch and usage)', () => {
+describe('alertmail (dispatch and usage)', { timeout: 120_000 }, () => {
   test('--help prints the usage and exits 0', async () => {
     const r = await runCli(['--help'])
     expect(r.code).toBe(0)
@@ -96,7 +96,7 @@ describe('alertmail (dispatch and usage)', () => {
   })
 })
 
-describe('alertmail send', () => {
+describe('alertmail send', { timeout: 120_000 }, () => {
   test('delivers over STARTTLS with AUTH and prints recipients, message id and the redacted transcript', async () => {
     const file = await settingsFile('ok')
     const before = peer.received.length
@@ -216,7 +216,7 @@ describe('alertmail send', () => {
   })
 })
 
-describe('alertmail check', () => {
+describe('alertmail check', { timeout: 120_000 }, () => {
   test('reports capabilities, TLS and steps without sending mail (--json)', async () => {
     const file = await settingsFile('check')
     const before = peer.received.length

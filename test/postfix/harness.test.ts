@@ -5,7 +5,7 @@ import { postfixAvailable, startPostfix, withoutTrace } from '../support/postfix
 import type { PostfixServer } from '../support/postfix.js'
 
 /** The harness itself, checked with an independent client (nodemailer) before ours uses it. */
-describe('Postfix test harness (checked with nodemailer)', () => {
+describe('Postfix test harness (checked with nodemailer)', { timeout: 120_000 }, () => {
   let pf: PostfixServer
 
   beforeAll(async () => {
