@@ -41,7 +41,11 @@ export interface WorkerOptions {
    * ⇒ nothing is sent (queued mail waits). Only types come from settings/: no settings internals here.
    */
   readonly getConfig: () => Promise<WorkerConfig | undefined> | WorkerConfig | undefined
-  /** Unique per worker; default `${hostname}:${pid}:${uuid}`. */
+  /**
+   * Lease owner id; default `${hostname}:${pid}:${uuid}`. Rows still leased to this id when the worker
+   * starts are a previous run's (crash, SIGKILL) and are resumed at once: pass a stable id (e.g.
+   * `sqlite:<dataDir>`) only where one process alone can use the database, never on shared PostgreSQL.
+   */
   readonly owner?: string
   /**
    * Default 60 s, renewed every third of it while a send is in flight; after a crash, another worker
@@ -137,7 +141,9 @@ export class Worker {
     if (this.#loop !== undefined) return
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(1_000, Math.floor(this.#leaseMs / 3)))
     this.#renewTimer.unref()
-    this.#loop = this.#run().catch((err: unknown) => this.#onError(err))
+    this.#loop = this.#resume()
+      .then(() => this.#run())
+      .catch((err: unknown) => this.#onError(err))
   }
 
   /** Claim now instead of at the next poll (e.g. right after enqueue). */
@@ -208,6 +214,15 @@ export class Worker {
       this.#stats.claimed += claimed.length
       const ctx = this.#context(cfg)
       for (const d of claimed) this.#launch(d, ctx)
+    }
+  }
+
+  /** A previous run under the same owner id died with rows leased: they are due again now. */
+  async #resume(): Promise<void> {
+    try {
+      await this.#store.releaseLeases(this.#owner, new Date(this.#now()))
+    } catch (err) {
+      this.#onError(err)
     }
   }
 

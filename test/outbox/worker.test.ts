@@ -143,6 +143,15 @@ describe('Worker', () => {
     expect(worker.stats.sent).toBe(4)
   })
 
+  it('resumes at once the rows a previous run under the same owner id left leased', async () => {
+    await enqueue('high', deliveries(3))
+    const leased = await store.claimDue({ owner: 'sqlite:instance', now: new Date(), leaseMs: 3_600_000, limit: 10 })
+    expect(leased).toHaveLength(3)
+    startWorker(sinkSettings(sink), { owner: 'sqlite:instance', leaseMs: 3_600_000 })
+    await waitFor(async () => (await countState('sent')) === 3, 'resumed without waiting for the hour-long lease')
+    expect(sink.countByMessageId().size).toBe(3)
+  })
+
   it('keeps to rateLimitPerMinute and spends a short budget on critical mail first', async () => {
     let clock = Date.now()
     const now = () => clock
