@@ -74,7 +74,7 @@ export function decideGroup(group: PendingGroup, policy: SeverityPolicy, now: Da
   let decision: { kind: DecisionKind; newEpisode: boolean }
   if (kind === 'source') {
     // A group is still busy when the new events arrived within the interval after its last mail.
-    const busy = lastSent !== null && first - lastSent < policy.groupIntervalMs
+    const busy = lastSent !== null && first - lastSent <= policy.groupIntervalMs
     if (busy) {
       dueAt = Math.max(lastSent + policy.groupIntervalMs, waitDue)
       decision = { kind: 'digest', newEpisode: false }

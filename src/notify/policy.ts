@@ -2,7 +2,8 @@
  * The grouping policy (issue 4 item 4): per severity, how long to wait before the first mail of a
  * group, how often a busy group may mail again, how often a repeating alert is re-sent, and how long a
  * dedupKey is remembered. Defaults are safe for a storm: critical goes out at once, then at most one
- * digest a minute per group; the lower severities wait longer and digest less often.
+ * digest every 2 minutes per group (30 an hour at worst); the lower severities wait longer and digest
+ * less often (high: 30 s, then every 5 minutes).
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { fieldPath, isPlainObject, type FieldIssue } from './field-issue.js'
@@ -39,7 +40,7 @@ export const NotificationPolicy = Type.Object(
 export type NotificationPolicy = Static<typeof NotificationPolicy>
 
 export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = Object.freeze({
-  critical: { groupWaitMs: 0, groupIntervalMs: MINUTE, repeatIntervalMs: 30 * MINUTE, dedupWindowMs: 4 * HOUR },
+  critical: { groupWaitMs: 0, groupIntervalMs: 2 * MINUTE, repeatIntervalMs: 30 * MINUTE, dedupWindowMs: 4 * HOUR },
   high: { groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 2 * HOUR, dedupWindowMs: 4 * HOUR },
   medium: { groupWaitMs: MINUTE, groupIntervalMs: 10 * MINUTE, repeatIntervalMs: 4 * HOUR, dedupWindowMs: 8 * HOUR },
   low: { groupWaitMs: 5 * MINUTE, groupIntervalMs: 30 * MINUTE, repeatIntervalMs: 12 * HOUR, dedupWindowMs: 24 * HOUR },

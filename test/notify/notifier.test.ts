@@ -150,6 +150,29 @@ describe.each(HARNESSES)('Notifier on the %s store', (_name, open) => {
     for (const m of mails) expect(m.createdAt.getTime() - T0).toBeGreaterThanOrEqual(30 * SECOND)
   })
 
+  test('a critical storm: the first mail at once, then digests at most once per group interval', async () => {
+    await h.addUser({ email: 'alice@example.com', severities: ['critical'] })
+    const interval = DEFAULT_NOTIFICATION_POLICY.critical.groupIntervalMs
+    for (let minute = 0; minute < 10; minute++) {
+      await notifier.accept(events(Array.from({ length: 500 }, (_, i) => ({ severity: 'critical', title: `Flood ${i % 3}`, source: 'edge-9', category: 'ddos' }))))
+      for (let s = 0; s < 6; s++) {
+        await notifier.tick()
+        clock += 10 * SECOND
+      }
+    }
+    clock += 10 * MINUTE
+    await notifier.tick()
+    const mails = await h.mails()
+    expect(mails[0]).toMatchObject({ kind: 'alert', eventCount: 500 })
+    expect(mails[0]!.createdAt).toEqual(new Date(T0))
+    expect(mails.length).toBeLessThanOrEqual(1 + Math.ceil((10 * MINUTE) / interval))
+    expect(mails.reduce((n, m) => n + m.eventCount, 0)).toBe(5000)
+    for (let i = 1; i < mails.length; i++) {
+      expect(mails[i]!.kind).toBe('digest')
+      expect(mails[i]!.createdAt.getTime() - mails[i - 1]!.createdAt.getTime()).toBeGreaterThanOrEqual(interval)
+    }
+  })
+
   test('the same dedupKey within the window is one notification with a count, then a counted repeat', async () => {
     await h.addUser({ email: 'alice@example.com', severities: ['high'] })
     const flap = { severity: 'high', title: 'BGP session flapping', source: 'edge-2', dedupKey: 'bgp-edge-2' }
