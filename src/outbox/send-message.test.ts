@@ -93,4 +93,24 @@ describe('sendMessage', () => {
     expect((err as SmtpError).code).toBe('ERR_SMTP_SIZE')
     expect((err as SmtpError).message).toMatch(/7bit/)
   })
+
+  test('an 8-bit message that needs splitting is re-encoded 7-bit through compose7bit', async () => {
+    const input = { from: envelope.from, to: 'a@example.org', subject: 'x', text: 'Größe\n'.repeat(2000), messageId: '<eight@example.com>' }
+    const eight = await composeMessage({ ...input, allow8bit: true })
+    const seven = await composeMessage({ ...input, allow8bit: false, date: new Date() })
+    const sender = new RecordingSender(undefined)
+    await sendMessage(sender, envelope, eight.raw, { partialEmail: true, maxMessageBytes: 3000, compose7bit: async () => seven.raw })
+    const joined = joinPartial(sender.sent.map((s) => s.message))
+    expect(joined.equals(seven.raw)).toBe(true)
+    for (const { message } of sender.sent) expect([...message].every((b) => b < 0x80)).toBe(true)
+  })
+
+  test('an 8-bit message that fits is sent as it is, without re-encoding', async () => {
+    const eight = await composeMessage({ from: envelope.from, to: 'a@example.org', subject: 'x', text: 'Größe', allow8bit: true })
+    const sender = new RecordingSender(1_000_000)
+    let called = false
+    await sendMessage(sender, envelope, eight.raw, { partialEmail: true, compose7bit: async () => { called = true; return eight.raw } })
+    expect(called).toBe(false)
+    expect(sender.sent[0]!.message.equals(eight.raw)).toBe(true)
+  })
 })

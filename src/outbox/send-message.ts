@@ -1,4 +1,4 @@
-import { MimeError, splitPartial } from '../mime/index.js'
+import { MimeError, hasEightBit, splitPartial } from '../mime/index.js'
 import { SmtpError } from '../smtp/index.js'
 import type { Capabilities, Envelope, MessageInput, RejectedRecipient, SendOptions, SendResult } from '../smtp/index.js'
 
@@ -14,6 +14,12 @@ export interface SendMessageOptions {
   /** Our own cap in octets, applied even when the server advertises a larger SIZE (or none). */
   readonly maxMessageBytes?: number | undefined
   readonly signal?: AbortSignal | undefined
+  /**
+   * The same message composed 7-bit safe (allow8bit: false). message/partial must be 7bit
+   * (RFC 2046 §5.2.2), so an 8-bit message that needs splitting is re-encoded through this;
+   * without it such a message fails with ERR_SMTP_SIZE.
+   */
+  readonly compose7bit?: (() => Promise<Buffer>) | undefined
 }
 
 /**
@@ -42,7 +48,8 @@ export async function sendMessage(sender: MessageSender, envelope: Envelope, raw
   }
   let fragments: Buffer[]
   try {
-    fragments = splitPartial(raw, limit.bytes)
+    const sevenBit = hasEightBit(raw) && opts.compose7bit ? await opts.compose7bit() : raw
+    fragments = splitPartial(sevenBit, limit.bytes)
   } catch (e) {
     if (!(e instanceof MimeError)) throw e
     throw new SmtpError('ERR_SMTP_SIZE', `message is ${size} octets, over the ${limit.bytes}-octet limit (${limit.why}), and cannot be split: ${e.message}`, { cause: e })
