@@ -114,10 +114,15 @@ export async function startSilentServer(): Promise<{ port: number; connections: 
 }
 
 /** Polls until `check` is true (no fixed sleeps in tests). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+  detail: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${detail()}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
