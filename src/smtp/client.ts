@@ -8,10 +8,19 @@ import { modeOf, prepareJob, runTransaction, type Job, type Mode } from './trans
 import type { MessageInput, SendOptions, SendResult, SessionContext, TlsInfo } from './types.js'
 
 /** A message waiting on this connection, with its caller's promise. */
-export interface QueuedJob {
+interface QueuedJob {
+  readonly kind: 'send'
   readonly job: Job
   readonly signal: AbortSignal | undefined
   resolve(r: SendResult): void
+  reject(e: unknown): void
+}
+
+/** Any other use of the session (NOOP/RSET, QUIT): queued too, so only one reader ever waits. */
+interface QueuedTask {
+  readonly kind: 'task'
+  run(): Promise<void>
+  resolve(): void
   reject(e: unknown): void
 }
 
@@ -30,7 +39,7 @@ export class SmtpClient {
   readonly #caps: Capabilities
   readonly #mode: Mode
   readonly #steps: Steps
-  readonly #queue: QueuedJob[] = []
+  readonly #queue: (QueuedJob | QueuedTask)[] = []
   #busy = false
   #transactions = 0
 
@@ -87,26 +96,39 @@ export class SmtpClient {
     if (signal?.aborted === true) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
     this.#transactions++
     return new Promise<SendResult>((resolve, reject) => {
-      this.#queue.push({ job, signal, resolve, reject })
+      this.#queue.push({ kind: 'send', job, signal, resolve, reject })
       if (!this.#busy) void this.#drain()
     })
   }
 
   /** Liveness check (JavaMail isConnected): NOOP, or RSET with userSet. Throws when the connection is dead. */
-  async ping(): Promise<void> {
-    await this.#idle()
-    const failure = this.#session.failure
-    if (failure !== undefined) throw failure
-    if (!this.#session.alive) throw new SmtpError('ERR_SMTP_CLOSED', 'connection is no longer usable')
-    await this.#session.command(this.#opts.userSet ? 'RSET' : 'NOOP', 250, { code: 'ERR_SMTP_CLOSED' })
+  ping(): Promise<void> {
+    return this.#task(async () => {
+      const failure = this.#session.failure
+      if (failure !== undefined) throw failure
+      if (!this.#session.alive) throw new SmtpError('ERR_SMTP_CLOSED', 'connection is no longer usable')
+      await this.#session.command(this.#opts.userSet ? 'RSET' : 'NOOP', 250, { code: 'ERR_SMTP_CLOSED' })
+    })
   }
 
-  /** QUIT; waits for 221 with quitWait (bounded by socketTimeoutMs). Never throws. */
+  /** QUIT after queued messages; waits for 221 with quitWait (bounded by socketTimeoutMs). Never throws. */
   async quit(): Promise<void> {
-    await this.#idle()
-    const start = this.#steps.now()
-    const reply = await this.#session.quit(this.#opts.quitWait)
-    this.#steps.record('quit', start, true, reply)
+    try {
+      await this.#task(async () => {
+        const start = this.#steps.now()
+        const reply = await this.#session.quit(this.#opts.quitWait)
+        this.#steps.record('quit', start, true, reply)
+      })
+    } catch {
+      this.#session.destroy()
+    }
+  }
+
+  #task(run: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ kind: 'task', run, resolve, reject })
+      if (!this.#busy) void this.#drain()
+    })
   }
 
   /** Closes at once; queued messages fail with ERR_SMTP_ABORTED. */
@@ -117,6 +139,15 @@ export class SmtpClient {
   async #drain(): Promise<void> {
     this.#busy = true
     for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
+      if (q.kind === 'task') {
+        try {
+          await q.run()
+          q.resolve()
+        } catch (e) {
+          q.reject(e)
+        }
+        continue
+      }
       const failure = this.#session.failure
       if (failure !== undefined) {
         q.reject(failure)
@@ -136,21 +167,12 @@ export class SmtpClient {
       }
     }
     this.#busy = false
-    const waiters = this.#idleWaiters.splice(0)
-    for (const w of waiters) w()
   }
 
   /** The next queued message, if its envelope may be pipelined now. */
   readonly #takeNext = (): Job | undefined => {
     const next = this.#queue[0]
-    if (next === undefined || next.job.chunked || next.signal?.aborted === true) return undefined
+    if (next?.kind !== 'send' || next.job.chunked || next.signal?.aborted === true) return undefined
     return next.job
-  }
-
-  readonly #idleWaiters: (() => void)[] = []
-
-  #idle(): Promise<void> {
-    if (!this.#busy) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 }

@@ -9,6 +9,8 @@ interface Conn {
   readonly client: SmtpClient
   /** Messages handed to the client and not settled; 2 lets the next envelope ride along. */
   inFlight: number
+  /** A liveness check is running: nothing may be pipelined behind it yet. */
+  checking: boolean
   idleTimer: NodeJS.Timeout | undefined
 }
 
@@ -68,7 +70,7 @@ export class SmtpPool {
   async capabilities(): Promise<Capabilities> {
     for (const c of this.#conns) if (c.client.alive) return c.client.capabilities
     const client = await SmtpClient.connect(this.#opts)
-    const conn: Conn = { client, inFlight: 0, idleTimer: undefined }
+    const conn: Conn = { client, inFlight: 0, checking: false, idleTimer: undefined }
     this.#conns.add(conn)
     this.#release(conn)
     return client.capabilities
@@ -90,7 +92,7 @@ export class SmtpPool {
     if (q.length <= this.#connecting) return
     for (const conn of this.#conns) {
       if (q.length <= this.#connecting) break
-      if (conn.inFlight > 0 && conn.inFlight < PIPELINE_DEPTH && conn.client.alive && conn.client.transactions < this.#maxMessages) {
+      if (conn.inFlight > 0 && conn.inFlight < PIPELINE_DEPTH && !conn.checking && conn.client.alive && conn.client.transactions < this.#maxMessages) {
         this.#run(conn, q.shift() as Pending)
       }
     }
@@ -102,7 +104,7 @@ export class SmtpPool {
       (client) => {
         this.#connecting--
         this.#connectFailed = false
-        const conn: Conn = { client, inFlight: 0, idleTimer: undefined }
+        const conn: Conn = { client, inFlight: 0, checking: false, idleTimer: undefined }
         this.#conns.add(conn)
         // A connection that just greeted us needs no liveness check.
         const next = this.#queue.shift()
@@ -125,15 +127,18 @@ export class SmtpPool {
   async #reuse(conn: Conn, pending: Pending): Promise<void> {
     if (conn.idleTimer !== undefined) clearTimeout(conn.idleTimer)
     conn.inFlight++
+    conn.checking = true
     try {
       await conn.client.ping()
     } catch {
+      conn.checking = false
       conn.inFlight--
       void this.#retire(conn)
       this.#queue.unshift(pending)
       this.#pump()
       return
     }
+    conn.checking = false
     conn.inFlight--
     this.#run(conn, pending)
   }

@@ -111,6 +111,8 @@ export class Session {
   read(n: number): Promise<Reply[]> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     if (this.#queue.length >= n) return Promise.resolve(this.#queue.splice(0, n))
+    // One reader at a time is the client's invariant (its queue); break loudly rather than hang.
+    if (this.#waiter !== undefined) return Promise.reject(new SmtpError('ERR_SMTP_PROTOCOL', 'internal: concurrent reads on one session'))
     return new Promise<Reply[]>((resolve, reject) => {
       this.#waiter = { n, got: this.#queue.splice(0), resolve, reject }
       this.#arm()
