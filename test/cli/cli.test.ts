@@ -187,6 +187,32 @@ describe('alertmail send', { timeout: 120_000 }, () => {
     expect(parsed.text?.trim()).toBe(text)
   })
 
+  test('with eightBitMime, a small non-ASCII message goes out 8bit with BODY=8BITMIME', async () => {
+    const file = await settingsFile('eight', { eightBitMime: true })
+    const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--subject', 'Größe', '--text', 'Größe überschritten', '--json'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.stdout)
+    const mail = report.transcript.find((t: { dir: string; line: string }) => t.dir === 'C' && t.line.startsWith('MAIL FROM:'))
+    expect(mail.line).toMatch(/ BODY=8BITMIME/)
+    expect(peer.received.at(-1)!.raw.toString('utf8')).toContain('Content-Transfer-Encoding: 8bit')
+  })
+
+  test('with eightBitMime and partialEmail, an oversized message is re-encoded 7-bit before splitting', async () => {
+    const file = await settingsFile('eight-partial', { eightBitMime: true, partialEmail: true, maxMessageBytes: 4000 })
+    const before = peer.received.length
+    const text = Array.from({ length: 200 }, (_, i) => `Zeile ${i}: Größe überschritten`).join('\n')
+    const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--subject', 'groß', '--text', text, '--json'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.stdout)
+    const fragments = peer.received.slice(before).map((g) => g.raw)
+    expect(fragments.length).toBeGreaterThan(2)
+    for (const f of fragments) expect([...f].every((b) => b < 0x80)).toBe(true)
+    const joined = joinPartial(fragments)
+    const parsed = await simpleParser(joined)
+    expect(parsed.text?.trim()).toBe(text)
+    expect(parsed.messageId).toBe(report.messages[0].messageId)
+  })
+
   test('without partialEmail the oversized message fails with ERR_SMTP_SIZE and exit 1', async () => {
     const file = await settingsFile('nopartial', { maxMessageBytes: 4000 })
     const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--subject', 'big', '--text', 'x'.repeat(60).concat('\n').repeat(200)])

@@ -96,10 +96,10 @@ export async function run(argv: string[]): Promise<number> {
     const from = values.from ?? (loaded.settings.fromAddress || loaded.settings.username)
     if (!from) throw new UsageError('--from is required (the settings have no fromAddress or username)')
     const eml = values.eml === undefined ? undefined : await readEml(values.eml)
-    const compose = (allow8bit: boolean) =>
+    const compose: Compose = (allow8bit, messageId) =>
       eml !== undefined
         ? Promise.resolve({ raw: eml, messageId: messageIdOf(eml) })
-        : composeMessage({ from, fromName: loaded.settings.fromName || undefined, to, subject: values.subject ?? '', text: values.text ?? '', html: values.html, allow8bit })
+        : composeMessage({ from, fromName: loaded.settings.fromName || undefined, to, subject: values.subject ?? '', text: values.text ?? '', html: values.html, messageId, allow8bit })
     const report = await session(loaded, { from, to }, compose, repeat)
     const out = json ? `${JSON.stringify({ command: 'send', ...report }, null, 2)}\n` : formatSend(report)
     process.stdout.write(scrub(out, loaded.secrets))
@@ -110,7 +110,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function session(loaded: LoadedSettings, envelope: Envelope, compose: (allow8bit: boolean) => Promise<{ raw: Buffer; messageId: string | undefined }>, repeat: number) {
+type Compose = (allow8bit: boolean, messageId?: string) => Promise<{ raw: Buffer; messageId: string | undefined }>
+
+async function session(loaded: LoadedSettings, envelope: Envelope, compose: Compose, repeat: number) {
   const transcript: TranscriptEntry[] = []
   const steps: Step[] = []
   const messages: MessageReport[] = []
@@ -134,7 +136,12 @@ async function session(loaded: LoadedSettings, envelope: Envelope, compose: (all
         send: (env: Envelope, msg: Parameters<SmtpClient['send']>[1]) => { fragments++; return live.send(env, msg) },
         capabilities: async () => live.capabilities,
       }
-      const result: SendResult = await sendMessage(sender, envelope, raw, { partialEmail: loaded.settings.partialEmail, maxMessageBytes: loaded.settings.maxMessageBytes || undefined })
+      const result: SendResult = await sendMessage(sender, envelope, raw, {
+        partialEmail: loaded.settings.partialEmail,
+        maxMessageBytes: loaded.settings.maxMessageBytes || undefined,
+        // Fragments must be 7bit: the same message (same Message-ID) re-encoded, if it comes to that.
+        compose7bit: async () => (await compose(false, messageId)).raw,
+      })
       messages.push({ messageId, bytes: raw.length, fragments, accepted: result.accepted, rejected: result.rejected, reply: result.reply })
     }
     await live.quit()
