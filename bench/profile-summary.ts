@@ -25,6 +25,7 @@ export interface ProfileEntry {
 }
 
 export interface ProfileSummary {
+  /** Sampled time, idle excluded. */
   readonly totalMs: number
   readonly topFunctions: ProfileEntry[]
   readonly byFile: ProfileEntry[]
@@ -55,6 +56,8 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
     const node = byId.get(id)
     if (node === undefined) continue
     const { functionName, url, lineNumber } = node.callFrame
+    // Waiting for I/O is not work.
+    if (functionName === '(idle)') continue
     const where = shortUrl(url)
     const key = `${functionName === '' ? '(anonymous)' : functionName} ${where}${url === '' ? '' : `:${String(lineNumber + 1)}`}`
     fn.set(key, (fn.get(key) ?? 0) + us)

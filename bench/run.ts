@@ -9,7 +9,7 @@
  *   npm run bench -- --clients=ours        one client only
  *   npm run bench -- --no-profile          skip the --cpu-prof run of our client
  *   npm run bench -- --no-postgres         service figures on SQLite only
- *   other flags: --messages=N --rtt-messages=N --window=N --delay-ms=N --queued=N --out=FILE
+ *   other flags: --messages=N --rtt-messages=N --window=N --delay-ms=N --repeat=N --queued=N --out=FILE
  * Every flag can also be given as an environment variable: BENCH_QUICK=1, BENCH_ONLY=rtt, …
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -27,7 +27,7 @@ import { checkTargets, ratios } from './targets.js'
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=loopback,rtt,service] [--clients=ours,nodemailer]
   [--no-profile] [--no-postgres] [--messages=N] [--rtt-messages=N] [--window=N] [--delay-ms=N]
-  [--queued=N] [--out=FILE]`
+  [--repeat=N] [--queued=N] [--out=FILE]`
 
 function flags(argv: readonly string[]): Map<string, string> {
   const m = new Map<string, string>()
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const only = new Set((f.get('only') ?? 'loopback,rtt,service').split(',').flatMap((s) => (s === 'smtp' ? ['loopback', 'rtt'] : [s.trim()])))
   const clients = (f.get('clients') ?? CLIENTS.join(',')).split(',').map((s) => s.trim()) as ClientName[]
   for (const c of clients) if (!CLIENTS.includes(c)) throw new Error(`unknown client ${c}`)
-  const partial = quick || ['only', 'clients', 'messages', 'rtt-messages', 'queued', 'postgres'].some((k) => f.has(k))
+  const partial = quick || ['only', 'clients', 'messages', 'rtt-messages', 'queued', 'postgres', 'repeat'].some((k) => f.has(k))
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const out = f.get('out') ?? (partial ? undefined : join(root, 'bench', 'results', 'latest.json'))
   const log = (line: string): void => {
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       connections: [1, 4],
       recipients: [1, 5],
       extraLoopbackSinks: quick ? [] : ['fast-chunking', 'smtp-server'],
+      repeat: int(f, 'repeat', quick ? 1 : 3),
       ...(f.get('profile') === 'false' ? {} : { profileDir: join(os.tmpdir(), 'alertmail-bench-profiles') }),
       log,
     })

@@ -42,6 +42,9 @@ export interface LatencyFigure {
 
 export interface MemoryFigure {
   readonly idleRssMb: number
+  /** Events posted (one notification each, grouping off). */
+  readonly requested: number
+  /** Queue depth reached (alertmail_queue_depth), before the relay came back. */
   readonly queued: number
   readonly queuedRssMb: number
   readonly drainPeakRssMb: number
@@ -258,6 +261,7 @@ async function memory(opts: ServiceSuiteOptions, errors: string[]): Promise<Memo
     const drainSeconds = (Date.now() - d0) / 1000
     const f: MemoryFigure = {
       idleRssMb,
+      requested: batches * 100,
       queued: depth,
       queuedRssMb,
       drainPeakRssMb: peak,

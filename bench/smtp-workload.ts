@@ -5,6 +5,8 @@
  * messages on one connection. Reports messages/s, per-message latency (send() call → promise settled) and this process's CPU
  * (`process.cpuUsage()`, user + system) per message. Sinks and relays run in other processes.
  */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { performance } from 'node:perf_hooks'
 import type { ClientName } from './clients.js'
 import { createClient } from './clients.js'
@@ -21,6 +23,8 @@ export interface SmtpJob {
   readonly warmup: number
   readonly window: number
   readonly messageBytes: number
+  /** Write a V8 CPU profile (.cpuprofile, as node --cpu-prof) of the measured phase only. */
+  readonly profileFile?: string
 }
 
 export interface SmtpJobResult {
@@ -32,6 +36,32 @@ export interface SmtpJobResult {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly cpuMsPerMessage: number
+}
+
+/**
+ * The in-process inspector is the same V8 sampling profiler as `node --cpu-prof`, but it can be
+ * started and stopped around the measured phase, so start-up and module loading stay out of it.
+ * Posts on an in-thread session are dispatched synchronously.
+ */
+function startProfiler(session: Session): void {
+  session.connect()
+  session.post('Profiler.enable')
+  session.post('Profiler.setSamplingInterval', { interval: 200 })
+  session.post('Profiler.start')
+}
+
+function stopProfiler(session: Session, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    session.post('Profiler.stop', (err, result) => {
+      if (err !== null) {
+        reject(err)
+        return
+      }
+      writeFileSync(file, JSON.stringify(result.profile))
+      session.disconnect()
+      resolve()
+    })
+  })
 }
 
 async function runJob(job: SmtpJob): Promise<SmtpJobResult> {
@@ -46,6 +76,7 @@ async function runJob(job: SmtpJob): Promise<SmtpJobResult> {
   // One continuous stream: the warm-up messages are simply the first ones, and the clock and the
   // CPU counter start when the first measured message is handed over. (A pause between two phases
   // would let the pool's connections go idle and time a reuse check that a steady stream never pays.)
+  const profiler = job.profileFile === undefined ? undefined : new Session()
   let next = 0
   let cpu0: NodeJS.CpuUsage | undefined
   let t0 = 0
@@ -53,6 +84,7 @@ async function runJob(job: SmtpJob): Promise<SmtpJobResult> {
     while (next < total) {
       const i = next++
       if (i === job.warmup) {
+        if (profiler !== undefined) startProfiler(profiler)
         cpu0 = process.cpuUsage()
         t0 = performance.now()
       }
@@ -69,6 +101,7 @@ async function runJob(job: SmtpJob): Promise<SmtpJobResult> {
   await Promise.all(Array.from({ length: Math.min(job.window, total) }, lane))
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  if (profiler !== undefined && job.profileFile !== undefined) await stopProfiler(profiler, job.profileFile)
   await client.close()
 
   const sent = latencies.length

@@ -63,19 +63,34 @@ export function checkTargets(smtp: SmtpSuiteResult | undefined, service: Service
   const checks: TargetCheck[] = [
     check('loopback, 1 connection: ≥ 2× nodemailer messages/s', loop && r('loopback/fast-pipelining/c1/r1'), (v) => v >= 2, '×'),
     check('loopback, 1 connection: ≤ 0.4 ms client CPU per message', loop?.result?.cpuMsPerMessage, (v) => v <= 0.4, ' ms'),
-    check('20 ms RTT, PIPELINING sink: ≥ 45 messages/s (90% of 1-RTT bound)', rttP?.result?.messagesPerSecond, (v) => v >= 45, ' msg/s'),
+    check('20 ms RTT, PIPELINING sink: ≥ 90% of the 1-RT bound at the measured RTT', rttP?.boundFraction, (v) => v >= 0.9, ' of bound'),
+    check('20 ms RTT, PIPELINING sink: ≥ 45 messages/s absolute (needs the relay to hold 20 ms)', rttP?.result?.messagesPerSecond, (v) => v >= 45, ' msg/s'),
     check('20 ms RTT, PIPELINING sink: ≥ 2× nodemailer', rttP && r('rtt/fast-pipelining/c1/r1'), (v) => v >= 2, '×'),
-    check('20 ms RTT, CHUNKING sink: ≥ 45 messages/s (90% of 1-RTT bound)', rttC?.result?.messagesPerSecond, (v) => v >= 45, ' msg/s'),
+    check('20 ms RTT, CHUNKING sink: ≥ 90% of the 1-RT bound at the measured RTT', rttC?.boundFraction, (v) => v >= 0.9, ' of bound'),
+    check('20 ms RTT, CHUNKING sink: ≥ 45 messages/s absolute (needs the relay to hold 20 ms)', rttC?.result?.messagesPerSecond, (v) => v >= 45, ' msg/s'),
     check('20 ms RTT, CHUNKING sink: ≥ 2× nodemailer', rttC && r('rtt/fast-chunking/c1/r1'), (v) => v >= 2, '×'),
   ]
   const s = service
+  const lat = s?.latency
+  const mem = s?.memory
+  // A figure over an incomplete run is not the figure: nothing delivered is a failure, not a
+  // fast p99; a queue that never filled says nothing about RSS at 100,000.
+  const failed = (target: string, value: string): TargetCheck => ({ target, value, status: 'not met' })
+  const queuedOk = mem !== undefined && mem.queued >= 0.95 * mem.requested
+  const perQueued = mem === undefined ? '' : ` (${String(mem.queued)} of ${String(mem.requested)} queued)`
   checks.push(
     check('SQLite: ≥ 5,000 events/s accepted in batches of 100', s?.ingest.find((x) => x.db === 'sqlite' && x.batch === 100)?.eventsPerSecond, (v) => v >= 5000, ' ev/s'),
     check('SQLite: ≥ 1,500 events/s one per request', s?.ingest.find((x) => x.db === 'sqlite' && x.batch === 1)?.eventsPerSecond, (v) => v >= 1500, ' ev/s'),
-    check('event → relay p99 < 250 ms at 200 events/s', s?.latency?.p99Ms, (v) => v < 250, ' ms'),
-    check('idle RSS < 120 MB', s?.memory?.idleRssMb, (v) => v < 120, ' MB'),
-    check('RSS with 100,000 queued notifications < 300 MB', s?.memory?.queuedRssMb, (v) => v < 300, ' MB'),
-    check('queue drains without the process growing (peak RSS during drain ≤ queued RSS + 10%)', s?.memory?.drainGrowthPercent, (v) => v <= 10, ' %'),
+    lat !== undefined && lat.delivered < lat.events
+      ? failed('event → relay p99 < 250 ms at 200 events/s', `${String(lat.delivered)}/${String(lat.events)} delivered, p99 ${String(lat.p99Ms)} ms`)
+      : check('event → relay p99 < 250 ms at 200 events/s', lat?.p99Ms, (v) => v < 250, ' ms'),
+    check('idle RSS < 120 MB', mem?.idleRssMb, (v) => v < 120, ' MB'),
+    mem !== undefined && !queuedOk
+      ? failed(`RSS with ${String(mem.requested)} queued notifications < 300 MB`, `queue reached only ${String(mem.queued)}`)
+      : check(`RSS with ${String(mem?.requested ?? 100_000)} queued notifications < 300 MB`, mem?.queuedRssMb, (v) => v < 300, ` MB${perQueued}`),
+    mem !== undefined && (!queuedOk || mem.drainedMessages < mem.queued)
+      ? failed('queue drains without the process growing (peak RSS ≤ queued RSS + 10%)', `drained ${String(mem.drainedMessages)} of ${String(mem.queued)}`)
+      : check('queue drains without the process growing (peak RSS ≤ queued RSS + 10%)', mem?.drainGrowthPercent, (v) => v <= 10, ' %'),
   )
   return checks
 }
