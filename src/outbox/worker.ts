@@ -70,9 +70,12 @@ async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => {})
 }
 
-/** Options key of a pool: a changed setting gets a new pool (functions such as token providers compare by presence). */
-function poolKey(smtp: SmtpOptions): string {
-  return JSON.stringify(smtp, (_k, v: unknown) => (typeof v === 'function' ? '[fn]' : v))
+/**
+ * Options key of a pool: a changed setting gets a new pool. A token provider function compares by
+ * presence, so the OAuth2 client settings it was built from are part of the key. In memory only.
+ */
+function poolKey(cfg: WorkerConfig): string {
+  return JSON.stringify([cfg.smtp, cfg.settings.oauth2], (_k, v: unknown) => (typeof v === 'function' ? '[fn]' : v))
 }
 
 /**
@@ -238,7 +241,7 @@ export class Worker {
   }
 
   #context(cfg: WorkerConfig): AttemptContext {
-    const key = poolKey(cfg.smtp)
+    const key = poolKey(cfg)
     if (this.#sender?.key !== key) {
       // Settings changed: new connections for new sends; the old pool finishes its own and quits.
       const old = this.#sender

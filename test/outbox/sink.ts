@@ -53,6 +53,8 @@ export async function startSink(): Promise<Sink> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     hideENHANCEDSTATUSCODES: false,
     logger: false,
+    // Connections a test left open must not hold close() for smtp-server's default 30 s.
+    closeTimeout: 1_000,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
       if (sink.mode === 'defer') return callback(smtpError(451, '4.3.0 Relay temporarily unavailable'))

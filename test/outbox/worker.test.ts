@@ -238,6 +238,25 @@ describe('Worker', () => {
     expect((await store.metrics(new Date())).byState.unknown).toBe(0)
   })
 
+  it('sends through the new relay after the settings change', async () => {
+    const other = await startSink()
+    let settings = sinkSettings(sink)
+    const worker = new Worker({ store, getConfig: () => workerConfig(settings), pollIntervalMs: 10 })
+    workers.push(worker)
+    worker.start()
+    try {
+      await enqueue('high', deliveries(1))
+      await waitFor(() => sink.messages.length === 1, 'first relay used')
+      settings = sinkSettings(other)
+      await enqueue('high', deliveries(1))
+      await waitFor(() => other.messages.length === 1, 'second relay used')
+      expect(sink.messages).toHaveLength(1)
+    } finally {
+      await worker.stop()
+      await other.close()
+    }
+  })
+
   it('sends nothing while notifications are disabled, and everything once enabled', async () => {
     let settings = sinkSettings(sink, { enabled: false })
     await enqueue('high', deliveries(2))
