@@ -28,7 +28,7 @@ export interface NewEvent {
   readonly category: string | null
   readonly labels: Readonly<Record<string, string>>
   readonly dedupKey: string | null
-  /** When the producer says it happened ; null when not given. */
+  /** When the producer says it happened; null when not given. */
   readonly occurredAt: Date | null
   readonly status: EventStatus
   /** When we accepted it (the injected clock). */
@@ -113,7 +113,10 @@ export interface GroupCommit {
   readonly expectedVersion: number
   /** Mark pending events of the group with `seq <= upToSeq` as processed. */
   readonly upToSeq: number
-  /** How many rows that must mark; any other number ⇒ roll back, `{ ok: false }`. */
+  /**
+   * How many rows that must mark; any other number ⇒ roll back, `{ ok: false }` (another grouper took
+   * them, or on PostgreSQL an event with a lower id committed late: the next tick simply retries).
+   */
   readonly expectedCount: number
   /** processed_at for the events. */
   readonly processedAt: Date
