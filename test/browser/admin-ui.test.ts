@@ -34,6 +34,33 @@ const SEED_FIELDS = [
   { path: 'quitWait', label: 'Enable Quit Wait', kind: 'switch', value: true },
 ] as const
 
+/** The DOM members the label check reads (the test tsconfig has no DOM lib). */
+interface ControlLike {
+  readonly tagName: string
+  readonly id: string
+  readonly type?: string
+  readonly labels?: { readonly length: number } | null
+  readonly textContent: string | null
+  getAttribute(name: string): string | null
+}
+
+/** Form controls and buttons with no accessible name (no label, aria-label(ledby) or text). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.locator('input, select, textarea, button, [role="group"]').evaluateAll((els: ControlLike[]) =>
+    els
+      .filter((el) => el.type !== 'hidden')
+      .filter((el) => {
+        const named =
+          (el.getAttribute('aria-label') ?? '').trim() !== '' ||
+          (el.getAttribute('aria-labelledby') ?? '') !== '' ||
+          (el.labels !== undefined && el.labels !== null && el.labels.length > 0) ||
+          (el.tagName === 'BUTTON' && (el.textContent ?? '').trim() !== '')
+        return !named
+      })
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id}[name=${el.getAttribute('name') ?? ''}]`),
+  )
+}
+
 const field = (page: Page, path: string) => page.locator(`#f-${path.replace(/\./g, '-')}`)
 const fieldBox = (page: Page, path: string) => page.locator(`[data-field="${path}"]`)
 /** Waits until the text matches (the UI updates after its request returns). */
@@ -56,7 +83,7 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     }
     relay = await startRelay('accept')
     refusing = await startRelay('refuse-auth')
-    serve = await startServe(process.env['WEBDEV_ENTRY'] ? { entry: process.env['WEBDEV_ENTRY'] } : {})
+    serve = await startServe()
     session = await launchBrowser()
     page = await session.newPage(VIEWPORTS.laptop)
   }, 120_000)
@@ -281,7 +308,10 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await page.getByRole('button', { name: 'System' }).focus()
     await page.keyboard.press('Enter')
     await page.getByRole('menuitem', { name: 'Users' }).waitFor()
+    // The menu moves focus to its first item; arrows then move through the items.
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('E-Mail')
     await page.keyboard.press('ArrowDown')
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Users')
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
     await page.getByRole('button', { name: 'Add user' }).click()
@@ -368,6 +398,35 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await table.waitFor()
     await expect(table.textContent()).resolves.toContain('settings.email.update')
     await screenshot(page, 'audit')
+  })
+
+  it('labels every control and shows a visible focus ring, on every page', async () => {
+    await openFromSystemMenu('E-Mail')
+    await field(page, 'host').waitFor()
+    await openAdvanced()
+    expect(await unlabelledControls(page)).toEqual([])
+    await openFromSystemMenu('Users')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    expect(await unlabelledControls(page)).toEqual([])
+    await openFromSystemMenu('Delivery log')
+    await page.getByTestId('deliveries-table').locator('button', { hasText: 'Details' }).first().click()
+    await page.locator('.delivery-detail').waitFor()
+    expect(await unlabelledControls(page)).toEqual([])
+    await openFromSystemMenu('Audit')
+    await page.getByTestId('audit-table').waitFor()
+    expect(await unlabelledControls(page)).toEqual([])
+    // Keyboard focus is visible (:focus-visible outline), here on the System button.
+    await page.getByRole('button', { name: 'System' }).focus()
+    await page.keyboard.press('Shift+Tab')
+    await page.keyboard.press('Tab')
+    await expect.poll(() => page.locator(':focus').textContent()).toMatch(/System/)
+    const outline = await page.locator(':focus').evaluate((el: unknown) => {
+      const style = (
+        globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }
+      ).getComputedStyle(el)
+      return style.outlineStyle
+    })
+    expect(outline).toBe('solid')
   })
 
   it('logs out and forgets the token', async () => {
