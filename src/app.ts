@@ -147,6 +147,8 @@ export interface Alertmail {
   readonly adminToken: string
   readonly logger: Logger
   readonly pipeline: Pipeline
+  readonly metrics: Metrics
+  readonly mailHealth: MailHealth
   /** Starts the delivery worker and listens; resolves with the bound address (http://host:port). */
   start(): Promise<string>
   /** Graceful: stop accepting, let in-flight requests and sends finish, close the store. */
@@ -202,6 +204,8 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
       adminToken: admin.token,
       logger,
       pipeline,
+      metrics,
+      mailHealth,
       async start() {
         const address = await app.listen({ host: config.host, port: config.port })
         if (background) pipeline.start()

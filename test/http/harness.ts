@@ -30,7 +30,9 @@ export interface Reply {
   readonly json: any
 }
 
-export async function startHarness(opts: { limiter?: FailureLimiter; background?: boolean; webRoot?: string; databaseUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { limiter?: FailureLimiter; background?: boolean; webRoot?: string; databaseUrl?: string; now?: () => Date } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-http-'))
   const logs: string[] = []
   const stream = new Writable({
@@ -52,6 +54,7 @@ export async function startHarness(opts: { limiter?: FailureLimiter; background?
     background: opts.background ?? false,
     authLimiter: opts.limiter ?? new FailureLimiter({ maxFailures: 1000 }),
     print: () => {},
+    ...(opts.now ? { now: opts.now } : {}),
   })
   await am.app.ready()
   return {
