@@ -142,7 +142,7 @@ export class Worker {
 
   start(): void {
     if (this.#loop !== undefined) return
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(1_000, Math.floor(this.#leaseMs / 3)))
+    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, Math.floor(this.#leaseMs / 3)))
     this.#renewTimer.unref()
     this.#loop = this.#resume()
       .then(() => this.#run())
@@ -163,9 +163,10 @@ export class Worker {
     this.#stopping = true
     this.nudge()
     await this.#loop
+    // Wall-clock grace (performance.now): the injected clock is for the domain's timestamps and may be frozen.
     const grace = opts.graceMs ?? 10_000
-    const deadline = this.#now() + grace
-    while (this.#inFlight.size > 0 && this.#now() < deadline) await this.#pause(Math.min(50, grace))
+    const deadline = performance.now() + grace
+    while (this.#inFlight.size > 0 && performance.now() < deadline) await this.#pause(Math.min(50, grace))
     const abandoned = [...this.#inFlight.keys()]
     if (abandoned.length > 0) {
       this.#inFlight.clear()

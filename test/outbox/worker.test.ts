@@ -152,6 +152,26 @@ describe('Worker', () => {
     expect(sink.countByMessageId().size).toBe(3)
   })
 
+  it('renews the lease of a slow send so no other worker takes it over', async () => {
+    let release!: () => void
+    sink.hold = new Promise<void>((r) => { release = r })
+    const { deliveries: ds } = await enqueue('high', deliveries(1))
+    startWorker(sinkSettings(sink), { owner: 'slow', leaseMs: 1_500 })
+    await waitFor(() => sink.dataStarted === 1, 'DATA under way')
+    const first = (await store.getDelivery(ds[0]!.id))!.leaseUntil!.getTime()
+    // Past the original lease, and renewed twice: the row is still ours.
+    await waitFor(async () => {
+      const d = await store.getDelivery(ds[0]!.id)
+      return d?.leaseOwner === 'slow' && (d.leaseUntil?.getTime() ?? 0) > first + 1_000 && Date.now() > first
+    }, 'lease renewed')
+    const other = startWorker(sinkSettings(sink), { owner: 'other' })
+    await waitFor(() => other.stats.cycles >= 20, 'the other worker polled')
+    expect(other.stats.claimed).toBe(0)
+    release()
+    await waitFor(async () => (await countState('sent')) === 1, 'sent')
+    expect(sink.messages).toHaveLength(1)
+  })
+
   it('keeps to rateLimitPerMinute and spends a short budget on critical mail first', async () => {
     let clock = Date.now()
     const now = () => clock
