@@ -167,8 +167,3 @@ export function problemErrorHandler(err: unknown, request: FastifyRequest, reply
   else request.log.debug({ code: problem.code }, 'request refused')
   return sendProblem(reply, problem)
 }
-
-/** 404 for unknown routes, in the same shape. */
-export function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, problemFromError(new HttpProblem(404, 'ERR_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
-}

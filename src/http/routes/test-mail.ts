@@ -122,11 +122,22 @@ function chooseSecrets(saved: SavedSettings, candidate: EmailSettings, box: Secr
   if (typedValue !== undefined) return { value: oauth ? { clientSecret: typedValue } : { password: typedValue } }
   const stored = saved.sealed[key]
   const mayReuse = oauth ? reuse.clientSecret : reuse.password
+  const what = oauth ? 'client secret' : 'password'
   if (stored !== undefined && mayReuse) {
-    const value = box.unseal(stored)
+    let value: string
+    try {
+      value = box.unseal(stored)
+    } catch {
+      return {
+        error: {
+          code: 'ERR_CONFIG_SECRET_UNSEAL',
+          message: `The saved ${what} cannot be decrypted: it was sealed with another secret key (ALERTMAIL_SECRET_KEY or the key file changed).`,
+          hint: `Enter the ${what} again, test, and save it.`,
+        },
+      }
+    }
     return { value: oauth ? { clientSecret: value } : { password: value } }
   }
-  const what = oauth ? 'client secret' : 'password'
   return {
     error: stored === undefined
       ? { code: 'ERR_TEST_SECRET_MISSING', message: `Enable Auth is on but no ${what} is saved or entered.`, hint: `Enter the ${what} in the form and try again.` }
