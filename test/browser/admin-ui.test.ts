@@ -370,7 +370,15 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(after.items.map((u) => u.email)).toEqual(['olivia@example.com'])
   })
 
-  it('an event posted through the API shows as sent in the delivery log, with its transcript', async () => {
+  it('an event posted through the API shows per recipient in the delivery log: sent, and refused with a manual retry', async () => {
+    // A second recipient whose mailbox the relay refuses for good (550 5.1.1).
+    const nobody = await serve.api('POST', '/api/v1/users', {
+      name: 'Nobody',
+      email: 'nobody@example.com',
+      enabled: true,
+      severities: ['critical'],
+    })
+    expect(nobody.status).toBe(201)
     const posted = await serve.api('POST', '/api/v1/events', {
       severity: 'critical',
       title: 'SYN flood on edge-1',
@@ -379,17 +387,42 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(posted.status).toBe(202)
     await openFromSystemMenu('Delivery log')
     await page.getByRole('heading', { level: 1, name: 'Delivery log' }).waitFor()
-    const row = page.locator('tr[data-recipient="olivia@example.com"][data-status="sent"]')
-    // Auto-refresh picks the delivery up once the worker has sent it.
-    await row.waitFor({ timeout: 90_000 })
+    const sent = page.locator('tr[data-recipient="olivia@example.com"][data-status="sent"]')
+    const failed = page.locator('tr[data-recipient="nobody@example.com"][data-status="failed"]')
+    // Auto-refresh picks the deliveries up once the worker has tried them.
+    await sent.waitFor({ timeout: 90_000 })
+    await failed.waitFor({ timeout: 90_000 })
+    await expect(failed.textContent()).resolves.toContain('550')
     expect(relay.received.some((m) => m.to.includes('olivia@example.com'))).toBe(true)
-    await row.getByRole('button', { name: /Details/ }).click()
+
+    await sent.getByRole('button', { name: /Details/ }).click()
     const detail = page.locator('.delivery-detail')
     await detail.locator('summary', { hasText: 'Transcript of attempt 1' }).click()
     await expect(detail.locator('pre').first().textContent()).resolves.toContain(
       'RCPT TO:<olivia@example.com>',
     )
     await screenshot(page, 'deliveries')
+
+    // Filters: only failed deliveries, then only sent ones.
+    await page.getByLabel('Status').selectOption('failed')
+    await page.locator('tr[data-recipient="olivia@example.com"]').waitFor({ state: 'detached' })
+    expect(await failed.count()).toBe(1)
+    await page.getByLabel('Status').selectOption('')
+
+    // Manual retry of the refused one: a second attempt is recorded.
+    const id = await failed.getAttribute('data-id')
+    await failed.getByRole('button', { name: /Retry/ }).click()
+    await eventually(() => page.locator('.page-status').textContent(), /Retry queued for nobody@example.com/)
+    await expect
+      .poll(
+        async () => {
+          const d = await serve.api('GET', `/api/v1/deliveries/${id ?? ''}`)
+          return (d.body as { attemptLog?: unknown[] }).attemptLog?.length ?? 0
+        },
+        { timeout: 90_000, interval: 500 },
+      )
+      .toBeGreaterThanOrEqual(2)
+    await failed.waitFor({ timeout: 90_000 })
   })
 
   it('the audit page lists the settings change', async () => {

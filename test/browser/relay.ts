@@ -26,6 +26,8 @@ export interface Relay {
 
 export const RELAY_USER = 'alerts@example.com'
 export const RELAY_PASSWORD = 'relay-Secret-7431'
+/** Recipients starting with this are refused with 550 5.1.1 by every relay. */
+export const REFUSED_PREFIX = 'nobody'
 
 export async function startRelay(mode: 'accept' | 'refuse-auth'): Promise<Relay> {
   const received: ReceivedMail[] = []
@@ -47,6 +49,14 @@ export async function startRelay(mode: 'accept' | 'refuse-auth'): Promise<Relay>
         return
       }
       callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }))
+    },
+    // RFC 5321 §4.2.2 / RFC 3463 5.1.1: a mailbox that does not exist, refused for good.
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith(REFUSED_PREFIX)) {
+        callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }))
+        return
+      }
+      callback()
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []

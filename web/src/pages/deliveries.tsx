@@ -136,7 +136,7 @@ export function DeliveriesPage(): ReactNode {
                 const attempts = Array.isArray(d.attempts) ? d.attempts.length : text(d.attempts)
                 return (
                   <Fragment key={key}>
-                    <tr data-status={st} data-recipient={recipientOf(d)}>
+                    <tr data-status={st} data-recipient={recipientOf(d)} data-id={key}>
                       <td data-label="Queued">{when(d.createdAt ?? d.queuedAt)}</td>
                       <th scope="row" data-label="Recipient">
                         {recipientOf(d)}
