@@ -219,6 +219,9 @@ describe('alertmail send', { timeout: 120_000 }, () => {
     expect(r.code).toBe(1)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/ERR_SMTP_SIZE/)
+    // Refused before any MAIL: the session still ends with QUIT.
+    expect(r.stdout).toMatch(/ C QUIT\n/)
+    expect(r.stdout).not.toMatch(/ C MAIL FROM/)
   })
 
   test('a wrong password exits 1 with ERR_SMTP_AUTH and neither password appears', async () => {

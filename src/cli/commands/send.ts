@@ -147,7 +147,9 @@ async function session(loaded: LoadedSettings, envelope: Envelope, compose: Comp
     await live.quit()
   } catch (e) {
     error = summarise(e)
-    client?.destroy()
+    // A refusal before any data (ERR_SMTP_SIZE, a refused recipient) leaves a usable session: end it politely.
+    if (client?.alive) await client.quit().catch(() => { client?.destroy() })
+    else client?.destroy()
   }
   return { ok: error === undefined, messages, capabilities, tls, steps, transcript, ...(error ? { error } : {}) }
 }
