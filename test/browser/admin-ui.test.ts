@@ -286,6 +286,20 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(await field(page, 'connectionTimeoutMs').inputValue()).toBe('0')
   })
 
+  it('shows the schema warnings returned by Save next to their field', async () => {
+    await field(page, 'ehlo').uncheck()
+    await page.getByRole('button', { name: 'Save Changes' }).click()
+    await eventually(() => page.getByTestId('save-status').textContent(), /Settings saved/)
+    const warning = fieldBox(page, 'ehlo').locator('.warning')
+    await warning.waitFor()
+    await expect(warning.textContent()).resolves.toMatch(/EHLO off/)
+    await screenshot(page, 'email-warning')
+    await field(page, 'ehlo').check()
+    await page.getByRole('button', { name: 'Save Changes' }).click()
+    await warning.waitFor({ state: 'detached' })
+    await eventually(() => page.getByTestId('save-status').textContent(), /Settings saved/)
+  })
+
   it('previews the templates on screen, and shows a template error next to its field', async () => {
     await openAdvanced()
     await field(page, 'templates.subject').fill('[{{ severity | upcase }}] {{ title }}')
