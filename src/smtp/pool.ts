@@ -92,7 +92,7 @@ export class SmtpPool {
     if (q.length <= this.#connecting) return
     for (const conn of this.#conns) {
       if (q.length <= this.#connecting) break
-      if (conn.inFlight > 0 && conn.inFlight < PIPELINE_DEPTH && !conn.checking && conn.client.alive && conn.client.transactions < this.#maxMessages) {
+      if (conn.inFlight > 0 && conn.inFlight < PIPELINE_DEPTH && !conn.checking && this.#usable(conn)) {
         this.#run(conn, q.shift() as Pending)
       }
     }
@@ -115,8 +115,9 @@ export class SmtpPool {
       (err: unknown) => {
         this.#connecting--
         this.#connectFailed = true
-        // Nothing else can carry the waiting messages: they fail with the reason.
-        if (this.#conns.size === 0 && this.#connecting === 0) for (const p of this.#queue.splice(0)) p.reject(err)
+        // No live connection can carry the waiting messages: they fail with the reason now,
+        // rather than each waiting out its own connect attempt against a server that is down.
+        if (this.#conns.size === 0) for (const p of this.#queue.splice(0)) p.reject(err)
         this.#pump()
         this.#notifyDrained()
       },
@@ -141,6 +142,7 @@ export class SmtpPool {
     conn.checking = false
     conn.inFlight--
     this.#run(conn, pending)
+    this.#pump() // what queued up during the check may now ride behind this message
   }
 
   #run(conn: Conn, pending: Pending): void {
@@ -149,7 +151,11 @@ export class SmtpPool {
     // finds this connection idle (and liveness-checked), not busy.
     const settle = (): void => {
       conn.inFlight--
-      if (conn.inFlight === 0) this.#release(conn)
+      if (conn.inFlight > 0) return
+      // Work was waiting: the connection never went idle and just proved alive, so no check.
+      const next = this.#usable(conn) ? this.#queue.shift() : undefined
+      if (next !== undefined) this.#run(conn, next)
+      else this.#release(conn)
     }
     const after = (): void => {
       this.#pump()
@@ -186,8 +192,12 @@ export class SmtpPool {
     )
   }
 
+  #usable(conn: Conn): boolean {
+    return conn.client.alive && conn.client.transactions < this.#maxMessages
+  }
+
   #release(conn: Conn): void {
-    if (!conn.client.alive || conn.client.transactions >= this.#maxMessages || this.#closed) {
+    if (!this.#usable(conn) || this.#closed) {
       void this.#retire(conn)
       return
     }
