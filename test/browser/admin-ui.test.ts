@@ -7,7 +7,14 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { REPO_ROOT, VIEWPORTS, launchBrowser, screenshot, startServe } from '../support/browser.js'
+import {
+  REPO_ROOT,
+  VIEWPORTS,
+  launchBrowser,
+  screenshot,
+  screenshotOf,
+  startServe,
+} from '../support/browser.js'
 import type { BrowserSession, ServeHandle } from '../support/browser.js'
 import { RELAY_PASSWORD, RELAY_USER, startRelay } from './relay.js'
 import type { Relay } from './relay.js'
@@ -218,6 +225,7 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(transcript).not.toContain(RELAY_PASSWORD)
     expect(relay.received.some((m) => m.to.includes('ops@example.com'))).toBe(true)
     await screenshot(page, 'email-test-ok')
+    await screenshotOf(page.locator('.test-mail'), 'email-test-ok-card')
     // Nothing was saved by the test.
     const saved = await serve.api('GET', '/api/v1/settings/email')
     expect((saved.body as { host: string }).host).toBe('')
@@ -235,6 +243,7 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     )
     expect(refusing.logins).toContain(RELAY_USER)
     await screenshot(page, 'email-test-auth-refused')
+    await screenshotOf(page.locator('.test-mail'), 'email-test-auth-refused-card')
   })
 
   it('Save Changes persists across a reload, with the password shown as set and never sent back', async () => {

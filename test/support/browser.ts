@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 
 /** Installed by .ci/run (apt-get install chromium). */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -201,5 +201,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true })
   const path = join(RESULTS_DIR, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
+  return path
+}
+
+/** A screenshot of one element (a card), for the README. */
+export async function screenshotOf(locator: Locator, name: string): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true })
+  const path = join(RESULTS_DIR, `${name}.png`)
+  await locator.screenshot({ path })
   return path
 }
