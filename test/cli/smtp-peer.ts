@@ -2,6 +2,7 @@
  * An in-process `smtp-server` for the CLI tests: STARTTLS with the test CA's certificate,
  * AUTH PLAIN/LOGIN for one user, SIZE, one refused mailbox, and every message kept.
  */
+import { rm } from 'node:fs/promises'
 import { SMTPServer } from 'smtp-server'
 import type { SMTPServerOptions } from 'smtp-server'
 import { makeTestCerts } from '../support/certs.js'
@@ -74,6 +75,9 @@ export async function startSmtpPeer(extra: Partial<SMTPServerOptions> = {}): Pro
     caPem: certs.caPem,
     received,
     connections,
-    close: () => new Promise<void>((resolve) => { server.close(() => { resolve() }) }),
+    close: async () => {
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      await rm(certs.dir, { recursive: true, force: true })
+    },
   }
 }
