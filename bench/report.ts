@@ -67,8 +67,8 @@ export function renderReport(
       if (service.note !== undefined) out.push(`note: ${service.note}`)
       out.push(
         table(
-          ['db', 'events/request', 'events/s', 'requests', 'errors'],
-          service.ingest.map((i) => [i.db, String(i.batch), n(i.eventsPerSecond), String(i.requests), String(i.errors)]),
+          ['db', 'events/request', 'events/s', 'serve CPU ms/event', 'requests', 'errors'],
+          service.ingest.map((i) => [i.db, String(i.batch), n(i.eventsPerSecond), n(i.serveCpuMsPerEvent), String(i.requests), String(i.errors)]),
         ),
       )
       const l = service.latency
@@ -78,7 +78,7 @@ export function renderReport(
       if (m !== undefined)
         out.push(
           `RSS idle ${n(m.idleRssMb)} MB; with ${String(m.queued)} queued ${n(m.queuedRssMb)} MB; drain peak ${n(m.drainPeakRssMb)} MB ` +
-            `(+${n(m.drainGrowthPercent)} %), ${String(m.drainedMessages)} messages in ${n(m.drainSeconds)} s; after drain ${n(m.afterDrainRssMb)} MB`,
+            `(+${n(m.drainGrowthPercent)} %), ${String(m.drainedMessages)} messages in ${n(m.drainSeconds)} s (${n(m.drainMessagesPerSecond)}/s, serve CPU ${n(m.drainServeCpuMsPerMessage)} ms/message); after drain ${n(m.afterDrainRssMb)} MB`,
         )
       for (const e of service.errors) out.push(`error: ${e}`)
     }

@@ -45,12 +45,13 @@ export class ServeProcess {
     })
   }
 
-  static async start(opts: { databaseUrl?: string } = {}): Promise<ServeProcess> {
+  /** `execArgv`: extra node flags, e.g. --cpu-prof (written when serve exits on SIGTERM). */
+  static async start(opts: { databaseUrl?: string; execArgv?: readonly string[] } = {}): Promise<ServeProcess> {
     const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
     const dataDir = mkdtempSync(join(os.tmpdir(), 'alertmail-bench-'))
     const port = await freePort()
     const token = randomBytes(24).toString('hex')
-    const child = spawn(process.execPath, [main, 'serve'], {
+    const child = spawn(process.execPath, [...(opts.execArgv ?? []), main, 'serve'], {
       env: {
         ...process.env,
         ALERTMAIL_PORT: String(port),
@@ -86,6 +87,17 @@ export class ServeProcess {
 
   rssMb(): number {
     return Math.round(statusKb(this.pid, 'VmRSS') / 102.4) / 10
+  }
+
+  /**
+   * CPU time (user + system) the serve process has used, from /proc/PID/stat fields 14–15 in
+   * clock ticks (USER_HZ, 100 on Linux). Unlike wall-clock rates it hardly depends on what else
+   * the machine runs, so it is the figure to compare on a busy machine.
+   */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${String(this.pid)}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
   }
 
   peakRssMb(): number {

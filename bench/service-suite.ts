@@ -28,6 +28,8 @@ export interface IngestFigure {
   readonly firstError?: string
   readonly seconds: number
   readonly concurrency: number
+  /** CPU of the serve process per accepted event over the whole phase (warm-up included). */
+  readonly serveCpuMsPerEvent: number
 }
 
 export interface LatencyFigure {
@@ -53,6 +55,8 @@ export interface MemoryFigure {
   readonly drainSeconds: number
   readonly drainedMessages: number
   readonly drainMessagesPerSecond: number
+  /** CPU of the serve process per delivered message while draining. */
+  readonly drainServeCpuMsPerMessage: number
 }
 
 export interface ServiceSuiteResult {
@@ -129,7 +133,12 @@ async function ingest(db: 'sqlite' | 'postgres', opts: ServiceSuiteOptions, erro
     ] as const) {
       const batchBody = JSON.stringify(Array.from({ length: batch }, (_, i) => stormEvent(i)))
       const body = batch === 1 ? (i: number) => JSON.stringify(stormEvent(i)) : () => batchBody
+      // Serve's CPU over the measured window (after the 1 s warm-up).
+      let cpu0 = serve.cpuMs()
+      const at = setTimeout(() => (cpu0 = serve!.cpuMs()), 1000)
       const r = await closedLoop(serve.http, '/api/v1/events', body, { concurrency, seconds, warmupSeconds: 1, okStatus: 202 })
+      clearTimeout(at)
+      const cpu = serve.cpuMs() - cpu0
       const f: IngestFigure = {
         db,
         batch,
@@ -139,9 +148,10 @@ async function ingest(db: 'sqlite' | 'postgres', opts: ServiceSuiteOptions, erro
         ...(r.firstError === undefined ? {} : { firstError: r.firstError }),
         seconds: r.seconds,
         concurrency,
+        serveCpuMsPerEvent: round(cpu / Math.max(1, r.ok * batch), 3),
       }
       figures.push(f)
-      opts.log(`  ingest ${db}, ${String(batch)} per request: ${String(f.eventsPerSecond)} events/s (${String(r.errors)} errors${r.firstError === undefined ? '' : `: ${r.firstError}`})`)
+      opts.log(`  ingest ${db}, ${String(batch)} per request: ${String(f.eventsPerSecond)} events/s, serve CPU ${String(f.serveCpuMsPerEvent)} ms/event (${String(r.errors)} errors${r.firstError === undefined ? '' : `: ${r.firstError}`})`)
     }
   } catch (err) {
     errors.push(`ingest ${db}: ${String(err)}`)
@@ -247,6 +257,7 @@ async function memory(opts: ServiceSuiteOptions, errors: string[]): Promise<Memo
     opts.log(`  ${String(depth)} queued, RSS ${String(queuedRssMb)} MB; relay up, draining`)
 
     sink = await Helper.sink('fast-pipelining', { port: relayPort })
+    const drainCpu0 = serve.cpuMs()
     const d0 = Date.now()
     let peak = queuedRssMb
     let delivered = 0
@@ -259,6 +270,7 @@ async function memory(opts: ServiceSuiteOptions, errors: string[]): Promise<Memo
       delivered = s
     }
     const drainSeconds = (Date.now() - d0) / 1000
+    const drainCpu = serve.cpuMs() - drainCpu0
     const f: MemoryFigure = {
       idleRssMb,
       requested: batches * 100,
@@ -270,8 +282,11 @@ async function memory(opts: ServiceSuiteOptions, errors: string[]): Promise<Memo
       drainSeconds: round(drainSeconds, 1),
       drainedMessages: delivered,
       drainMessagesPerSecond: round(delivered / drainSeconds, 0),
+      drainServeCpuMsPerMessage: round(drainCpu / Math.max(1, delivered), 3),
     }
-    opts.log(`  drained ${String(delivered)} in ${String(f.drainSeconds)} s (${String(f.drainMessagesPerSecond)}/s), peak RSS ${String(peak)} MB`)
+    opts.log(
+      `  drained ${String(delivered)} in ${String(f.drainSeconds)} s (${String(f.drainMessagesPerSecond)}/s, serve CPU ${String(f.drainServeCpuMsPerMessage)} ms/message), peak RSS ${String(peak)} MB`,
+    )
     return f
   } catch (err) {
     errors.push(`memory: ${String(err)}`)
