@@ -171,21 +171,21 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
 
   it('Encryption Protocol drives Start TLS and suggests the port', async () => {
     await field(page, 'encryption').selectOption('SSL')
-    expect(await field(page, 'port').inputValue()).toBe('465')
-    expect(await field(page, 'startTls').isDisabled()).toBe(true)
+    await expect.poll(() => field(page, 'port').inputValue()).toBe('465')
+    await expect.poll(() => field(page, 'startTls').isDisabled()).toBe(true)
     await field(page, 'encryption').selectOption('TLS')
-    expect(await field(page, 'port').inputValue()).toBe('587')
-    expect(await field(page, 'startTls').isChecked()).toBe(true)
+    await expect.poll(() => field(page, 'port').inputValue()).toBe('587')
+    await expect.poll(() => field(page, 'startTls').isChecked()).toBe(true)
     await field(page, 'encryption').selectOption('NONE')
-    expect(await field(page, 'startTls').isDisabled()).toBe(false)
+    await expect.poll(() => field(page, 'startTls').isDisabled()).toBe(false)
     await field(page, 'authEnabled').check()
-    expect(await field(page, 'password').isDisabled()).toBe(false)
+    await expect.poll(() => field(page, 'password').isDisabled()).toBe(false)
   })
 
   it('a bad port shows a field error next to Server Port, and a server-side error shows in place too', async () => {
     await field(page, 'port').fill('70000')
     await page.getByRole('button', { name: 'Save Changes' }).click()
-    await expect(field(page, 'port').getAttribute('aria-invalid')).resolves.toBe('true')
+    await expect.poll(() => field(page, 'port').getAttribute('aria-invalid')).toBe('true')
     await expect(fieldBox(page, 'port').locator('.error').textContent()).resolves.toMatch(
       /between 1 and 65535/,
     )
@@ -291,8 +291,8 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     await screenshot(page, 'email-conflict')
     await conflict.getByRole('button', { name: 'Reload saved settings' }).click()
     await conflict.waitFor({ state: 'detached' })
-    expect(await field(page, 'socketTimeoutMs').inputValue()).toBe('30000')
-    expect(await field(page, 'connectionTimeoutMs').inputValue()).toBe('0')
+    await expect.poll(() => field(page, 'socketTimeoutMs').inputValue()).toBe('30000')
+    await expect.poll(() => field(page, 'connectionTimeoutMs').inputValue()).toBe('0')
   })
 
   it('shows the schema warnings returned by Save next to their field', async () => {
@@ -348,6 +348,9 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     const users = await serve.api('GET', '/api/v1/users')
     expect(JSON.stringify(users.body)).toContain('olivia@example.com')
     await screenshot(page, 'users')
+    await page.setViewportSize(VIEWPORTS.phone)
+    await screenshot(page, 'users-phone')
+    await page.setViewportSize(VIEWPORTS.laptop)
   })
 
   it('edits, disables and deletes a user, asking before the delete', async () => {
@@ -425,6 +428,9 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
       'RCPT TO:<olivia@example.com>',
     )
     await screenshot(page, 'deliveries')
+    await page.setViewportSize(VIEWPORTS.phone)
+    await screenshot(page, 'deliveries-phone')
+    await page.setViewportSize(VIEWPORTS.laptop)
 
     // Filters: only failed deliveries, then only sent ones.
     await page.getByLabel('Status').selectOption('failed')
