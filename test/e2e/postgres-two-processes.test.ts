@@ -22,7 +22,7 @@ describe('two processes on PostgreSQL', () => {
   const procs: ServeProcess[] = []
 
   beforeAll(async () => {
-    relay = await startRelay({ dataDelayMs: 2 })
+    relay = await startRelay()
     db = await createTestDatabase('alertmail_e2e')
   })
   afterAll(async () => {
@@ -33,7 +33,7 @@ describe('two processes on PostgreSQL', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
 
-  it('delivers 2,000 notifications exactly once between them', { timeout: 600_000 }, async () => {
+  it('delivers 2,000 notifications exactly once between them', { timeout: 1_200_000 }, async () => {
     for (let i = 0; i < 2; i++) {
       const dataDir = mkdtempSync(join(tmpdir(), `alertmail-pg-${i}-`))
       dirs.push(dataDir)
@@ -59,7 +59,7 @@ describe('two processes on PostgreSQL', () => {
     }
 
     const tail = (t: string) => t.split('\n').filter((l) => !l.includes('"reqId"')).slice(-15).join('\n')
-    await waitFor(() => relay.messages.length >= TOTAL, '2,000 mails at the relay', 300_000, () =>
+    await waitFor(() => relay.messages.length >= TOTAL, '2,000 mails at the relay', 900_000, () =>
       `(${relay.messages.length} so far)\n${procs.map((p) => tail(p.stdout()) + tail(p.stderr())).join('\n---\n')}`)
     await waitFor(async () => (await a('GET', '/api/v1/health')).json.queueDepth === 0, 'an empty queue', 120_000)
     // Both processes' grouper loops have run since (their poll is 5 s): anything left would show now.
