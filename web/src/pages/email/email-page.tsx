@@ -2,7 +2,6 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { api, isRecord, problemText, str } from '../../api.js'
 import type { FieldIssue, Problem } from '../../api.js'
-import { fieldId } from '../../components/schema-field.js'
 import { defaultsOf, fieldsOf, setPath } from '../../schema.js'
 import type { FieldDef, JsonSchema } from '../../schema.js'
 import { changeEncryption } from './dependencies.js'
@@ -12,38 +11,9 @@ import { ConflictPanel } from './conflict.js'
 import { SettingsSections } from './settings-sections.js'
 import { TestMail } from './test-mail.js'
 
-type Issues = Record<string, string[]>
+import { focusFirst, group, mergeDefaults } from './page-helpers.js'
+import type { Issues } from './page-helpers.js'
 
-function group(
-  issues: readonly FieldIssue[],
-  known: ReadonlySet<string>,
-): { byField: Issues; other: string[] } {
-  const byField: Issues = {}
-  const other: string[] = []
-  for (const issue of issues) {
-    // A nested error may name the parent ('retry') or a child we render ('retry.maxAttempts').
-    const path = known.has(issue.field)
-      ? issue.field
-      : [...known].find((k) => k.startsWith(`${issue.field}.`))
-    if (path !== undefined && issue.field !== '') (byField[path] ??= []).push(issue.message)
-    else other.push(issue.field !== '' ? `${issue.field}: ${issue.message}` : issue.message)
-  }
-  return { byField, other }
-}
-
-function mergeDefaults(
-  defaults: Record<string, unknown>,
-  values: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...defaults }
-  for (const [key, value] of Object.entries(values)) {
-    const base = out[key]
-    out[key] = isRecord(base) && isRecord(value) ? { ...base, ...value } : value
-  }
-  return out
-}
-
-/** System → E-Mail: the seed page, drawn from the served schema, with Send Test Mail and Save Changes. */
 export function EmailPage(): ReactNode {
   const [schema, setSchema] = useState<JsonSchema>()
   const [presets, setPresets] = useState<readonly Preset[]>([])
@@ -311,15 +281,4 @@ export function EmailPage(): ReactNode {
       />
     </div>
   )
-}
-
-function focusFirst(paths: readonly string[], fields: readonly FieldDef[]): void {
-  const first = fields.find((f) => paths.includes(f.path))
-  if (first === undefined) return
-  requestAnimationFrame(() => {
-    const el = document.getElementById(fieldId(first.path))
-    const details = el?.closest('details')
-    if (details !== null && details !== undefined) details.open = true
-    el?.focus()
-  })
 }
