@@ -91,6 +91,14 @@ describe('bearer authentication', () => {
     expect((await h.request('DELETE', `/api/v1/tokens/${created.json.id}`)).status).toBe(404)
   })
 
+  it('never writes a bearer token to the log', () => {
+    expect(h.logs.length).toBeGreaterThan(50)
+    for (const line of h.logs) {
+      expect(line).not.toContain(ADMIN_TOKEN)
+      expect(line).not.toContain(eventsToken)
+    }
+  })
+
   it('keeps probes, metrics and docs open', async () => {
     for (const url of ['/healthz', '/readyz', '/metrics', '/docs/json']) {
       const r = await h.request('GET', url, undefined, null)
