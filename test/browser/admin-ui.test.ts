@@ -491,6 +491,39 @@ describe('admin UI in Chromium against alertmail serve', { timeout: 120_000 }, (
     expect(outline).toBe('solid')
   })
 
+  it('shows a health banner on every page while mail is failing', async () => {
+    // The real server is healthy here; the banner's input is replaced with the degraded answer
+    // GET /api/v1/health gives after minutes of failures (src/http/routes/mail-health.ts).
+    const real = await serve.api('GET', '/api/v1/health')
+    expect(real.status).toBe(200)
+    await page.route('**/api/v1/health', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          ...(real.body as object),
+          status: 'degraded',
+          reasons: ['Mail has been failing for 7 minutes (ERR_SMTP_AUTH).'],
+        }),
+      }),
+    )
+    await page.reload()
+    const banner = page.getByTestId('health-banner')
+    await banner.waitFor()
+    await expect(banner.textContent()).resolves.toContain(
+      'Mail has been failing for 7 minutes (ERR_SMTP_AUTH).',
+    )
+    await openFromSystemMenu('Users')
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
+    expect(await banner.isVisible()).toBe(true)
+    await screenshot(page, 'health-banner')
+    await page.unroute('**/api/v1/health')
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
+    await page.getByTestId('users-table').waitFor()
+    expect(await banner.count()).toBe(0)
+  })
+
   it('logs out and forgets the token', async () => {
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByLabel('Admin token').waitFor()
