@@ -86,6 +86,22 @@ describe('alertmail (dispatch and usage)', { timeout: 120_000 }, () => {
     expect(r.stderr).toMatch(/settingz/)
   })
 
+  test('a header-injection attempt in --subject exits 2 naming the field, before connecting', async () => {
+    const file = await settingsFile('inject')
+    const connections = peer.connections.length
+    const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--subject', 'hi\r\nBcc: victim@example.net', '--text', 't'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toMatch(/^alertmail send: subject must not contain CR\/LF/)
+    expect(peer.connections.length).toBe(connections)
+  })
+
+  test('a recipient that is not a plain address exits 2 naming it', async () => {
+    const file = await settingsFile('badto')
+    const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--to', 'a@example.org, b@example.org', '--subject', 's', '--text', 't'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/to\[1\]/)
+  })
+
   test('an invalid settings file exits 2 naming the field, without echoing the password', async () => {
     const file = await settingsFile('bad-port', { port: 70000 })
     const r = await runCli(['send', '--settings', file, '--to', 'ops@example.org', '--subject', 's', '--text', 't'])

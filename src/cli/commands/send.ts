@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { composeMessage } from '../../mime/index.js'
+import { MimeError, composeMessage } from '../../mime/index.js'
 import { sendMessage } from '../../outbox/send-message.js'
 import { smtpOptionsFromSettings, validateEmailSettings } from '../../settings/index.js'
 import type { EmailSettings } from '../../settings/index.js'
@@ -100,6 +100,10 @@ export async function run(argv: string[]): Promise<number> {
       eml !== undefined
         ? Promise.resolve({ raw: eml, messageId: messageIdOf(eml) })
         : composeMessage({ from, fromName: loaded.settings.fromName || undefined, to, subject: values.subject ?? '', text: values.text ?? '', html: values.html, messageId, allow8bit })
+    // Bad addresses or header text are the caller's input: refuse them before connecting.
+    await compose(false).catch((e: unknown) => {
+      throw e instanceof MimeError ? new UsageError(e.message) : e
+    })
     const report = await session(loaded, { from, to }, compose, repeat)
     const out = json ? `${JSON.stringify({ command: 'send', ...report }, null, 2)}\n` : formatSend(report)
     process.stdout.write(scrub(out, loaded.secrets))
