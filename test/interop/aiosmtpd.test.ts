@@ -105,6 +105,8 @@ describe('aiosmtpd: encryption and AUTH', { timeout: 60_000 }, () => {
     const transcript: TranscriptEntry[] = []
     const client = await SmtpClient.connect(options({ authMethod: 'AUTO' }), { trace: (e) => transcript.push(e) })
     expect([...client.capabilities.auth].sort()).toEqual(['LOGIN', 'PLAIN'])
+    // aiosmtpd advertises no PIPELINING: every message here exercises the client's lock-step path.
+    expect(client.capabilities).toMatchObject({ pipelining: false, chunking: false, smtpUtf8: true, eightBitMime: true })
     await client.quit()
     expect(sent(transcript).filter((l) => l.startsWith('AUTH '))).toEqual([expect.stringMatching(/^AUTH PLAIN/)])
   })
