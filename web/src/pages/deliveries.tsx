@@ -1,12 +1,15 @@
 import { Fragment, useCallback, useEffect, useId, useState } from 'react'
 import type { ReactNode } from 'react'
-import { api, listOf, problemText } from '../api.js'
+import { api, isRecord, listOf, problemText } from '../api.js'
 import { DeliveryDetail, lastReplyOf, recipientOf, statusOf, text, when } from './delivery-detail.js'
 import type { Delivery } from './delivery-detail.js'
 import { SEVERITIES } from './user-form.js'
 
 const STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'suppressed', 'unknown'] as const
 const REFRESH_MS = 5_000
+/** The API's page size and its largest `limit`. */
+const PAGE = 50
+const MAX_LIMIT = 1000
 // The API retries only failed (dead-lettered) deliveries; the others are still in the worker's hands.
 const RETRYABLE = /^(failed|dead)$/
 
@@ -26,11 +29,14 @@ export function DeliveriesPage(): ReactNode {
   const [open, setOpen] = useState<string>()
   const [message, setMessage] = useState<string>()
   const [updated, setUpdated] = useState<Date>()
+  const [limit, setLimit] = useState(PAGE)
+  const [hasMore, setHasMore] = useState(false)
 
   const load = useCallback(async (): Promise<void> => {
     const q = new URLSearchParams()
     if (status !== '') q.set('status', status)
     if (severity !== '') q.set('severity', severity)
+    q.set('limit', String(limit))
     const res = await api<unknown>('GET', `/api/v1/deliveries${q.size > 0 ? `?${q.toString()}` : ''}`)
     if (!res.ok) return setError(problemText(res.problem))
     setError(undefined)
@@ -38,8 +44,9 @@ export function DeliveriesPage(): ReactNode {
       .filter((d) => status === '' || statusOf(d) === status)
       .filter((d) => severity === '' || text(d.severity) === '' || text(d.severity) === severity)
     setRows([...list].sort((a, b) => timeOf(b) - timeOf(a)))
+    setHasMore(isRecord(res.data) && typeof res.data.nextCursor === 'string' && limit < MAX_LIMIT)
     setUpdated(new Date())
-  }, [status, severity])
+  }, [status, severity, limit])
 
   useEffect(() => {
     void load()
@@ -189,6 +196,15 @@ export function DeliveriesPage(): ReactNode {
             </tbody>
           </table>
         </div>
+      )}
+      {hasMore && (
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => setLimit((l) => Math.min(MAX_LIMIT, l + PAGE))}
+        >
+          Show older deliveries
+        </button>
       )}
     </div>
   )
