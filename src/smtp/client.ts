@@ -131,6 +131,11 @@ export class SmtpClient {
     })
   }
 
+  /** false: this idle connection alone does not keep the process running (pool use). */
+  setRef(on: boolean): void {
+    this.#session.setRef(on)
+  }
+
   /** Closes at once; queued messages fail with ERR_SMTP_ABORTED. */
   destroy(): void {
     this.#session.destroy()
@@ -161,6 +166,8 @@ export class SmtpClient {
       try {
         q.resolve(await runTransaction(this.#session, q.job, this.#mode, this.#steps, this.#takeNext))
       } catch (e) {
+        // Session failures were published when they happened; refusals are published here.
+        if (e !== this.#session.failure && e instanceof Error) this.#session.tracer.error(e)
         q.reject(e)
       } finally {
         unbind()

@@ -129,6 +129,7 @@ export class SmtpPool {
     if (conn.idleTimer !== undefined) clearTimeout(conn.idleTimer)
     conn.inFlight++
     conn.checking = true
+    conn.client.setRef(true)
     try {
       await conn.client.ping()
     } catch {
@@ -147,6 +148,7 @@ export class SmtpPool {
 
   #run(conn: Conn, pending: Pending): void {
     conn.inFlight++
+    conn.client.setRef(true)
     // Book-keeping happens before the caller hears back, so a caller that sends again at once
     // finds this connection idle (and liveness-checked), not busy.
     const settle = (): void => {
@@ -205,6 +207,7 @@ export class SmtpPool {
       conn.idleTimer = setTimeout(() => void this.#retire(conn), this.#idleTimeoutMs)
       conn.idleTimer.unref()
     }
+    conn.client.setRef(false)
     this.#idle.push(conn)
   }
 
@@ -213,6 +216,7 @@ export class SmtpPool {
     if (conn.idleTimer !== undefined) clearTimeout(conn.idleTimer)
     const i = this.#idle.indexOf(conn)
     if (i >= 0) this.#idle.splice(i, 1)
+    conn.client.setRef(true) // let the QUIT finish even if nothing else is running
     await conn.client.quit()
   }
 

@@ -1,4 +1,4 @@
-import { SmtpError } from './errors.js'
+import { SmtpError, type SmtpErrorCode } from './errors.js'
 
 /** One server reply (RFC 5321 §4.2), possibly multi-line. */
 export interface Reply {
@@ -94,4 +94,21 @@ function garbage(message: string): SmtpError {
 export function formatReply(reply: Reply): string {
   const text = reply.text.replaceAll('\n', ' | ')
   return reply.enhanced === undefined ? `${reply.code} ${text}` : `${reply.code} ${reply.enhanced} ${text}`
+}
+
+/** Throws when `reply.code` is not expected; `command` is the verb only. */
+export function expectReply(reply: Reply, expect: number | readonly number[], command: string, code: SmtpErrorCode = 'ERR_SMTP_REJECTED'): Reply {
+  const ok = typeof expect === 'number' ? reply.code === expect : expect.includes(reply.code)
+  if (ok) return reply
+  throw new SmtpError(code, `${command} refused: ${formatReply(reply)}`, { reply, command })
+}
+
+/** 'MAIL FROM', 'RCPT TO', 'AUTH PLAIN' or the first word: never the arguments. */
+export function verbOf(line: string): string {
+  const upper = line.slice(0, 9).toUpperCase()
+  if (upper.startsWith('MAIL FROM')) return 'MAIL FROM'
+  if (upper.startsWith('RCPT TO')) return 'RCPT TO'
+  const words = line.split(' ', 2)
+  const first = (words[0] ?? '').toUpperCase()
+  return first === 'AUTH' && words[1] !== undefined ? `AUTH ${words[1].toUpperCase()}` : first
 }

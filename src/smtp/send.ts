@@ -4,8 +4,8 @@ import { NO_CAPABILITIES, parseEhlo, type Capabilities } from './capabilities.js
 import { Tracer } from './diagnostics.js'
 import { SmtpError } from './errors.js'
 import type { SmtpOptions } from './options.js'
-import { formatReply, type Reply } from './reply.js'
-import { expectReply, Session } from './session.js'
+import { expectReply, formatReply, type Reply } from './reply.js'
+import { Session } from './session.js'
 import { Steps } from './steps.js'
 import type { SessionContext } from './types.js'
 
@@ -48,6 +48,7 @@ export async function openSession(opts: SmtpOptions, ctx: SessionContext = {}): 
     }
     return { session, capabilities: caps, steps }
   } catch (e) {
+    if (e !== session.failure && e instanceof Error) session.tracer.error(e)
     // Leave politely when the server can still hear us (RFC 5321 §4.1.1.10); never wait long.
     await session.quit(opts.quitWait)
     throw e

@@ -1,10 +1,11 @@
-import net from 'node:net'
+import type net from 'node:net'
 import tls from 'node:tls'
 import type { Tracer } from './diagnostics.js'
 import { SmtpError, type SmtpErrorCode } from './errors.js'
 import type { SmtpOptions } from './options.js'
-import { formatReply, parseReplies, type Reply } from './reply.js'
+import { expectReply, parseReplies, verbOf, type Reply } from './reply.js'
 import type { TlsInfo } from './types.js'
+import { connectSocket, describeTls, handshake, tlsInfo, tlsOptions } from './connect.js'
 
 /** One command line as sent, and the form the transcript sees (AUTH payloads redacted). */
 export interface Line {
@@ -101,6 +102,12 @@ export class Session {
     socket.cork()
     for (const p of parts) socket.write(p)
     socket.uncork()
+  }
+
+  /** An idle pooled connection must not keep the process alive on its own. */
+  setRef(on: boolean): void {
+    if (on) this.#socket.ref()
+    else this.#socket.unref()
   }
 
   get localAddress(): string | undefined {
@@ -323,86 +330,3 @@ export class Batch {
   }
 }
 
-/** Throws when `reply.code` is not expected; `command` is the verb only. */
-export function expectReply(reply: Reply, expect: number | readonly number[], command: string, code: SmtpErrorCode = 'ERR_SMTP_REJECTED'): Reply {
-  const ok = typeof expect === 'number' ? reply.code === expect : expect.includes(reply.code)
-  if (ok) return reply
-  throw new SmtpError(code, `${command} refused: ${formatReply(reply)}`, { reply, command })
-}
-
-/** 'MAIL FROM', 'RCPT TO', 'AUTH PLAIN' or the first word: never the arguments. */
-export function verbOf(line: string): string {
-  const upper = line.slice(0, 9).toUpperCase()
-  if (upper.startsWith('MAIL FROM')) return 'MAIL FROM'
-  if (upper.startsWith('RCPT TO')) return 'RCPT TO'
-  const words = line.split(' ', 2)
-  const first = (words[0] ?? '').toUpperCase()
-  return first === 'AUTH' && words[1] !== undefined ? `AUTH ${words[1].toUpperCase()}` : first
-}
-
-export function tlsOptions(opts: SmtpOptions): tls.ConnectionOptions {
-  // RFC 6066 §3: SNI carries host names only, never address literals.
-  const servername = opts.tlsServername ?? (net.isIP(opts.host) === 0 ? opts.host : undefined)
-  return {
-    host: opts.host,
-    ...(servername === undefined ? {} : { servername }),
-    minVersion: opts.tlsMinVersion,
-    rejectUnauthorized: opts.tlsVerify,
-    // `ca` replaces Node's bundle; an extra CA must add to it, not hide the public roots.
-    ...(opts.tlsCa === undefined || opts.tlsCa === '' ? {} : { ca: [...tls.rootCertificates, opts.tlsCa] }),
-  }
-}
-
-function connectSocket(opts: SmtpOptions, implicit: boolean, signal?: AbortSignal): Promise<net.Socket> {
-  if (signal?.aborted === true) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
-  const socket = implicit
-    ? tls.connect({ ...tlsOptions(opts), port: opts.port })
-    : net.connect({ host: opts.host, port: opts.port })
-  socket.setNoDelay(true) // pipelined batches are already whole; Nagle would only add latency
-  const onAbort = () => socket.destroy(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal?.reason }))
-  signal?.addEventListener('abort', onAbort, { once: true })
-  return handshake(socket, opts.connectionTimeoutMs, implicit).finally(() => signal?.removeEventListener('abort', onAbort))
-}
-
-/** Waits for 'connect' (or 'secureConnect'), mapping failures to CONNECT, TLS, TIMEOUT, ABORTED. */
-function handshake<S extends net.Socket>(socket: S, timeoutMs: number, secure: boolean): Promise<S> {
-  return new Promise<S>((resolve, reject) => {
-    let tcpUp = !secure || (socket as net.Socket & { connecting?: boolean }).connecting === false
-    const onTcp = () => {
-      tcpUp = true
-    }
-    const timer = timeoutMs > 0 ? setTimeout(() => socket.destroy(new SmtpError('ERR_SMTP_TIMEOUT', `${secure && tcpUp ? 'TLS handshake' : 'connect'} timed out after ${timeoutMs} ms`)), timeoutMs) : undefined
-    const done = () => {
-      if (timer !== undefined) clearTimeout(timer)
-      socket.off('connect', onTcp)
-      socket.off(secure ? 'secureConnect' : 'connect', onReady)
-      socket.off('error', onError)
-      socket.off('close', onClose)
-    }
-    const onReady = () => {
-      done()
-      resolve(socket)
-    }
-    const onError = (err: Error) => {
-      done()
-      socket.destroy()
-      if (err instanceof SmtpError) reject(err)
-      else if (secure && tcpUp) reject(new SmtpError('ERR_SMTP_TLS', `TLS failed: ${err.message}`, { cause: err }))
-      else reject(new SmtpError('ERR_SMTP_CONNECT', `connect failed: ${err.message}`, { cause: err }))
-    }
-    const onClose = () => onError(new Error('connection closed'))
-    if (secure) socket.once('connect', onTcp)
-    socket.once(secure ? 'secureConnect' : 'connect', onReady)
-    socket.once('error', onError)
-    socket.once('close', onClose)
-  })
-}
-
-function tlsInfo(s: tls.TLSSocket): TlsInfo {
-  return { protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher().name, authorized: s.authorized }
-}
-
-function describeTls(s: tls.TLSSocket): string {
-  const i = tlsInfo(s)
-  return `TLS established: ${i.protocol} ${i.cipher}${i.authorized ? '' : ` (certificate not verified: ${String(s.authorizationError)})`}`
-}

@@ -99,6 +99,7 @@ describe('diagnostics_channel', () => {
     expect(seen.connect).toHaveLength(1)
     expect(seen.command!.map((m) => (m as { line: string }).line)).toContain('AUTH PLAIN ****')
     expect(seen.reply!.length).toBeGreaterThan(3)
+    expect(seen.error!.map((m) => (m as { error: { code: string } }).error.code)).toEqual(['ERR_SMTP_REJECTED'])
     const all = JSON.stringify(seen, (_k, v: unknown) => (v instanceof Error ? v.message : v))
     expect(all).not.toContain(SECRET)
     expect(all).not.toContain(PLAIN)
