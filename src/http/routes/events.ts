@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { AlertmanagerPayload, EventsBody } from '../../notify/index.js'
+import { EventsBody } from '../../notify/index.js'
 import type { Severity } from '../../outbox/index.js'
 import type { Metrics } from '../metrics.js'
 import { validationProblem, type FieldError } from '../problem.js'
@@ -34,9 +34,10 @@ export const EVENTS_BODY_LIMIT = 8 * 1024 * 1024
  * The intake validates with its own plain-sentence messages (notify's validator), so Fastify's
  * schema validation is switched off here; the schema still documents the body in OpenAPI.
  */
-const passThrough = () => (data: unknown) => ({ value: data })
+/** Shared by the intake routes: validation is the intake's. */
+export const passThrough = () => (data: unknown) => ({ value: data })
 
-async function accept(
+export async function accept(
   opts: IntakeOptions,
   via: 'api' | 'alertmanager',
   result: IntakeResult,
@@ -62,22 +63,6 @@ export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions): Pr
     },
     async (request, reply) => {
       const body = await accept(opts, 'api', await opts.intake.events(request.body))
-      return reply.code(202).send(body)
-    },
-  )
-}
-
-/** POST /api/v1/integrations/alertmanager: the Alertmanager webhook (version 4). */
-export async function alertmanagerRoutes(app: FastifyInstance, opts: IntakeOptions): Promise<void> {
-  app.post(
-    '/integrations/alertmanager',
-    {
-      bodyLimit: EVENTS_BODY_LIMIT,
-      validatorCompiler: passThrough,
-      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4)', body: AlertmanagerPayload },
-    },
-    async (request, reply) => {
-      const body = await accept(opts, 'alertmanager', await opts.intake.alertmanager(request.body))
       return reply.code(202).send(body)
     },
   )
