@@ -34,9 +34,9 @@ export const EVENTS_BODY_LIMIT = 8 * 1024 * 1024
  * The intake validates with its own plain-sentence messages (notify's validator), so Fastify's
  * schema validation is switched off here; the schema still documents the body in OpenAPI.
  */
-/** Shared by the intake routes: validation is the intake's. */
 export const passThrough = () => (data: unknown) => ({ value: data })
 
+/** Validated and stored ⇒ counted and answered with the ids; otherwise 400 naming the fields. */
 export async function accept(
   opts: IntakeOptions,
   via: 'api' | 'alertmanager',
