@@ -10,7 +10,7 @@ export { SmtpClient } from './client.js'
 export { SmtpPool } from './pool.js'
 export { SmtpError, classify, isSmtpError, SMTP_ERROR_CODES, SMTP_ERRORS } from './errors.js'
 export type { SmtpErrorCode, Retry, RejectedRecipient, SmtpErrorOptions } from './errors.js'
-export { sendWithReport, checkServer } from './report.js'
+export { sendWithReport, checkServer, summarizeError } from './report.js'
 export type { SendReport, CheckReport } from './report.js'
 export { formatReply } from './reply.js'
 export type { Reply } from './reply.js'
@@ -29,3 +29,5 @@ export type {
   ErrorSummary,
 } from './types.js'
 export * from './options.js'
+/** diagnostics_channel names: 'smtp:connect', 'smtp:command', 'smtp:reply', 'smtp:error'. */
+export type { ConnectMessage, CommandMessage, ReplyMessage, ErrorMessage } from './diagnostics.js'
