@@ -59,8 +59,9 @@ async function startServe(dataDir) {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (c) => (out += c.length > 0 && out.length > 1e6 ? '' : c))
-  child.stderr.setEncoding('utf8').on('data', () => {})
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (c) => (out = (out + c).slice(-1_000_000)))
+  child.stderr.setEncoding('utf8').on('data', (c) => (err = (err + c).slice(-10_000)))
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)))
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out.slice(-2000)}`)), 60_000)
@@ -72,7 +73,7 @@ async function startServe(dataDir) {
       }
     }
     child.stdout.on('data', check)
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${out.slice(-2000)}`)))
+    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${out.slice(-2000)}\n${err}`)))
   })
   return { child, base, exited }
 }
@@ -103,7 +104,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-soak-'))
 const accepted = new Set()
 let refused = 0
 let kills = 0
-let killedInFlight = 0
+let killedInFlight = 0 // this round's events not yet at the relay when it was killed, summed
 const started = Date.now()
 try {
   let serve = await startServe(dataDir)
@@ -164,7 +165,7 @@ try {
     kills,
     eventsAccepted: accepted.size,
     eventsRefused: refused,
-    notDeliveredAtSomeKill: killedInFlight,
+    notYetDeliveredAtKill: killedInFlight,
     messagesAtRelay: relay.messages.length,
     delivered: [...accepted].filter((t) => byTitle.has(t)).length,
     messagesLost: lost.length,
