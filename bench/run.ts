@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       connections: [1, 4],
       recipients: [1, 5],
       extraLoopbackSinks: quick ? [] : ['fast-chunking', 'smtp-server'],
-      repeat: int(f, 'repeat', quick ? 1 : 3),
+      repeat: int(f, 'repeat', quick ? 1 : 5),
       ...(f.get('profile') === 'false' ? {} : { profileDir: join(os.tmpdir(), 'alertmail-bench-profiles') }),
       log,
     })
