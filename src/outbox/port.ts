@@ -78,7 +78,23 @@ export interface EnqueueResult {
   readonly deliveries: readonly DeliverySummary[]
 }
 
-/** Settings, audit, users, tokens. */
+/**
+ * The notification grouping policy as stored. The outbox does not know its schema (notify owns
+ * it): `policy` is the JSON last saved, for the caller to validate.
+ */
+export interface StoredNotificationPolicy {
+  readonly policy: unknown
+  /** 1 after the first save. */
+  readonly version: number
+  readonly updatedAt: Date
+}
+
+export type SaveNotificationPolicyResult =
+  | { readonly ok: true; readonly record: StoredNotificationPolicy }
+  /** `current` is undefined when nothing was saved yet (and expectedVersion was not 0). */
+  | { readonly ok: false; readonly conflict: true; readonly current: StoredNotificationPolicy | undefined }
+
+/** Settings, notification policy, audit, users, tokens. */
 export interface AdminStore {
   /** undefined until the first save. */
   getSettings(): Promise<SettingsRecord | undefined>
@@ -87,6 +103,13 @@ export interface AdminStore {
    * then the version becomes expectedVersion + 1. Otherwise `{ ok: false, conflict: true, current }`.
    */
   saveSettings(next: SettingsInput, expectedVersion: number): Promise<SaveSettingsResult>
+
+  /**
+   * The grouping policy shared by every process on this database; undefined until the first save.
+   */
+  getNotificationPolicy(): Promise<StoredNotificationPolicy | undefined>
+  /** Compare-and-swap exactly like saveSettings (0 = never saved; then version expectedVersion + 1). */
+  saveNotificationPolicy(policy: unknown, expectedVersion: number): Promise<SaveNotificationPolicyResult>
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>
   /** Newest first. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { SmtpPool, type SmtpOptions } from '../smtp/index.js'
@@ -126,6 +127,10 @@ export class Worker {
     this.#random = opts.random ?? Math.random
     this.#createSender = opts.createSender ?? ((smtp) => new SmtpPool(smtp))
     this.#onError = opts.onError ?? (() => {})
+    // One signal is handed to every concurrent send (up to `concurrency`, default 32), and each
+    // registers its own abort listener: past Node's default of 10 that is expected, not a leak, so
+    // lift the limit on this signal only instead of printing MaxListenersExceededWarning.
+    setMaxListeners(0, this.#abort.signal)
   }
 
   get owner(): string {

@@ -17,10 +17,12 @@ import type {
   OutboxMetrics,
   Page,
   RetryResult,
+  SaveNotificationPolicyResult,
   SaveSettingsResult,
   SettingsInput,
   SettingsRecord,
   Store,
+  StoredNotificationPolicy,
   User,
   UserInput,
   UserPatch,
@@ -35,11 +37,19 @@ import type {
   PendingGroup,
 } from '../notify/index.js'
 import * as admin from './admin-queries.js'
+import { getAppSetting, saveAppSetting, type AppSettingRecord } from './app-setting-queries.js'
 import { claimDue } from './claim.js'
 import type { Dialect } from './dialect.js'
 import * as notify from './notify-queries.js'
 import * as outbox from './outbox-queries.js'
 import type { Database } from './schema.js'
+
+/** The `app_setting` key of the notification grouping policy. */
+const NOTIFICATION_POLICY_KEY = 'notification_policy'
+
+function toPolicy(r: AppSettingRecord): StoredNotificationPolicy {
+  return { policy: r.value, version: r.version, updatedAt: r.updatedAt }
+}
 
 /**
  * Everything the application stores: the outbox's `Store` and notify's `NotifyStore`. Composed here
@@ -75,6 +85,15 @@ export class KyselyStore implements AlertmailStore {
   }
   saveSettings(next: SettingsInput, expectedVersion: number): Promise<SaveSettingsResult> {
     return admin.saveSettings(this.#db, next, expectedVersion, this.#now())
+  }
+  async getNotificationPolicy(): Promise<StoredNotificationPolicy | undefined> {
+    const r = await getAppSetting(this.#db, NOTIFICATION_POLICY_KEY)
+    return r === undefined ? undefined : toPolicy(r)
+  }
+  async saveNotificationPolicy(policy: unknown, expectedVersion: number): Promise<SaveNotificationPolicyResult> {
+    const r = await saveAppSetting(this.#db, NOTIFICATION_POLICY_KEY, policy, expectedVersion, this.#now())
+    if (r.ok) return { ok: true, record: toPolicy(r.record) }
+    return { ok: false, conflict: true, current: r.current === undefined ? undefined : toPolicy(r.current) }
   }
   appendAudit(entry: AuditInput): Promise<AuditEntry> {
     return admin.appendAudit(this.#db, entry)

@@ -123,7 +123,17 @@ export interface GroupStatesTable {
   last_status: string | null
 }
 
+/** Versioned JSON documents by key (migration 0003): e.g. the notification policy. */
+export interface AppSettingTable {
+  key: string
+  value_json: string
+  /** 1 after the first save; compare-and-swap like `settings.version`. */
+  version: number
+  updated_at: Millis
+}
+
 export interface Database {
+  app_setting: AppSettingTable
   events: EventsTable
   group_states: GroupStatesTable
   settings: SettingsTable

@@ -7,6 +7,7 @@ import type { Severity } from '../../src/outbox/index.js'
 import type { AlertmailStore } from '../../src/store/index.js'
 import { describeNotifyStore } from './notify-contract.js'
 import { describeOutbox } from './outbox-contract.js'
+import { describePolicyStore } from './policy-contract.js'
 
 export interface OpenedStore {
   readonly store: AlertmailStore
@@ -148,6 +149,7 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
 
     describeOutbox(() => opened)
     describeNotifyStore(() => opened)
+    describePolicyStore(() => opened)
   })
 }
 

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type MigrationResultSet } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { initial } from './0001-initial.js'
 import { events } from './0002-events.js'
+import { appSettings } from './0003-app-settings.js'
 
 /**
  * Migrations in code (no file-system provider: the build output must not depend on a folder scan).
@@ -11,6 +12,7 @@ function migrationsFor(dialect: Dialect) {
   return {
     '0001-initial': initial(dialect),
     '0002-events': events(dialect),
+    '0003-app-settings': appSettings(),
   }
 }
 
