@@ -107,6 +107,7 @@ describe('composeMessage refuses header injection and bad input, naming the fiel
     [{ to: [] }, 'to'],
     [{ headers: { 'X-Tag': 'a\rb' } }, 'headers.X-Tag'],
     [{ headers: { 'Bad Name': 'x' } }, 'headers.Bad Name'],
+    [{ headers: { ['X-' + 'n'.repeat(80)]: 'x' } }, `headers.X-${'n'.repeat(80)}`],
     [{ headers: { 'Content-Type': 'text/html' } }, 'headers.Content-Type'],
     [{ headers: { From: 'evil@example.net' } }, 'headers.From'],
     [{ messageId: '<a@b>\r\nX: y' }, 'messageId'],
@@ -116,5 +117,29 @@ describe('composeMessage refuses header injection and bad input, naming the fiel
     expect(err.code).toBe('ERR_MIME_HEADER')
     expect(err.field).toBe(field)
     expect(err.message).toContain(field)
+  })
+})
+
+describe('long and encoded-word-like header text (RFC 5322 §2.1.1, RFC 2047 §5)', () => {
+  const lines = (raw: Buffer) => raw.toString('latin1').split('\r\n')
+
+  test('an unbroken 5000-character subject, name or header value is folded as encoded-words', async () => {
+    const long = 'y'.repeat(5000)
+    const m = await composeMessage({ ...base, subject: long, fromName: long, headers: { 'X-Alert-Source': long } })
+    for (const l of lines(m.raw)) expect(Buffer.byteLength(l, 'latin1')).toBeLessThanOrEqual(78)
+    expect(header(m.raw, 'Subject')).toMatch(/^=\?UTF-8\?B\?/)
+  })
+
+  test('text that looks like an encoded-word is itself encoded, and a name is never encoded inside quotes', async () => {
+    const m = await composeMessage({ ...base, subject: '=?utf-8?B?SGk=?=', fromName: '=?utf-8?B?SGk=?= x' })
+    expect(header(m.raw, 'Subject')).not.toContain('SGk=')
+    const from = header(m.raw, 'From') ?? ''
+    expect(from).toMatch(/^=\?UTF-8\?B\?[^"]*\?= <alerts@example\.com>$/)
+  })
+
+  test('ordinary text is left to MailComposer unchanged', async () => {
+    const m = await composeMessage({ ...base, fromName: 'Alert Bot' })
+    expect(header(m.raw, 'From')).toBe('Alert Bot <alerts@example.com>')
+    expect(header(m.raw, 'Subject')).toBe('Attack mitigated')
   })
 })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import type { MailComposerAlternative } from 'nodemailer/lib/mail-composer'
+import { encodeWord, foldLines } from 'nodemailer/lib/mime-funcs'
 import { MimeError } from './errors.js'
 import { assertAddress, assertSafeFieldName, assertSafeValue } from './header-safety.js'
 
@@ -56,11 +57,14 @@ export async function composeMessage(input: ComposeInput): Promise<ComposedMessa
   assertSafeValue('subject', input.subject)
   const messageId = normaliseMessageId(input.messageId, input.from)
   const headers = checkHeaders(input.headers ?? {})
+  // MailComposer would put an encoded name inside a quoted-string, where RFC 2047 §5 (3) forbids
+  // encoded-words; such a name is written as a bare phrase of encoded-words after the build.
+  const phrase = input.fromName ? literalPhrase(input.fromName) : undefined
 
   const base = {
-    from: input.fromName ? { name: input.fromName, address: input.from } : input.from,
+    from: input.fromName && phrase === undefined ? { name: input.fromName, address: input.from } : input.from,
     to,
-    subject: input.subject,
+    subject: literalText(input.subject),
     messageId,
     date: input.date ?? new Date(),
     headers,
@@ -76,6 +80,7 @@ export async function composeMessage(input: ComposeInput): Promise<ComposedMessa
     const html = input.html === undefined ? {} : { html: textPart('text/html', input.html, input.allow8bit) }
     raw = await new MailComposer({ ...base, text, ...html }).compile().build()
   }
+  if (phrase !== undefined) raw = withFromPhrase(raw, phrase)
   return { raw, messageId, eightBit: hasEightBit(raw) }
 }
 
@@ -141,7 +146,43 @@ function checkHeaders(headers: Readonly<Record<string, string>>): Record<string,
     }
     if (typeof value !== 'string') throw new MimeError('ERR_MIME_HEADER', `${field} must be a string`, { field })
     assertSafeValue(field, value)
-    out[name] = value
+    out[name] = literalText(value)
   }
   return out
+}
+
+/** Text that a reader would decode as an RFC 2047 encoded-word (`=?charset?B|Q?…?=`). */
+const ENCODED_WORD = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=/i
+/** A run MailComposer cannot fold (it folds at white space only), so the line would pass 998 octets. */
+const UNFOLDABLE = /\S{200,}/
+
+/**
+ * RFC 2047 §5 and §7: text that merely looks like an encoded-word must not be decoded by the
+ * reader, so it is itself encoded; MailComposer passes valid-looking encoded-words through
+ * verbatim (it assumes the caller pre-encoded them). RFC 5322 §2.1.1: a word too long to fold
+ * is split into several encoded-words, which readers join without the separating space.
+ * Everything else is left to MailComposer.
+ */
+function literalText(value: string): string {
+  return literalPhrase(value) ?? value
+}
+
+/** The encoded-words for `value` when MailComposer cannot be trusted with it, else undefined. */
+function literalPhrase(value: string): string | undefined {
+  if (!ENCODED_WORD.test(value) && !UNFOLDABLE.test(value)) return undefined
+  return encodeWord(value, 'B', 52)
+}
+
+/**
+ * Puts `phrase` (encoded-words, RFC 2047 §5 (3)) in front of the bare address MailComposer wrote
+ * in From, folded at the spaces between the words (RFC 5322 §2.2.3).
+ */
+function withFromPhrase(raw: Buffer, phrase: string): Buffer {
+  const end = raw.indexOf('\r\n\r\n')
+  const head = raw.subarray(0, end < 0 ? raw.length : end + 2).toString('latin1')
+  const from = /^From: ([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)\r\n/m.exec(head)
+  if (from === null) throw new MimeError('ERR_MIME_HEADER', 'internal: the composed message has no From field', { field: 'fromName' })
+  const line = foldLines(`From: ${phrase} <${(from[1] ?? '').replace(/\r\n/g, '')}>`, 76).replace(/\r?\n/g, '\r\n')
+  const fixed = head.slice(0, from.index) + line + '\r\n' + head.slice(from.index + from[0].length)
+  return Buffer.concat([Buffer.from(fixed, 'latin1'), raw.subarray(head.length)])
 }

@@ -2,7 +2,7 @@
  * Errors of the mime module. Callers match on `code` (STYLE.md §2.5), never on the message.
  */
 export const MIME_ERROR_CODES = [
-  /** A header value or address holds CR, LF or NUL, or a header name is not RFC 5322 ftext. */
+  /** A header value or address holds CR, LF or NUL, or a header name is not RFC 5322 ftext (or over 76 characters). */
   'ERR_MIME_HEADER',
   /** A message/partial split or join is impossible or the fragments do not fit together. */
   'ERR_MIME_PARTIAL',

@@ -17,7 +17,8 @@ export function assertSafeValue(field: string, value: string): void {
 }
 
 export function assertSafeFieldName(field: string, name: string): void {
-  if (!FIELD_NAME.test(name)) {
+  // A field name cannot be folded; 76 keeps "name: " plus a first word well inside a line.
+  if (!FIELD_NAME.test(name) || name.length > 76) {
     throw new MimeError('ERR_MIME_HEADER', `${field}: "${name.replace(/[^\x20-\x7e]/g, '?')}" is not a valid header name (RFC 5322 §2.2)`, { field })
   }
 }
