@@ -104,7 +104,14 @@ async function startTls(session: Session, opts: SmtpOptions): Promise<Reply> {
 
 /** RFC 5321 §4.1.4: a FQDN, else an address literal of our end of the connection. */
 export function heloName(opts: SmtpOptions, session: Session): string {
-  if (opts.heloName !== undefined && opts.heloName !== '') return opts.heloName
+  if (opts.heloName !== undefined && opts.heloName !== '') {
+    // RFC 5321 §4.1.1.1, §2.3.5: one domain (A-labels) or address literal, printable ASCII, no
+    // space. CR/LF would end the EHLO line and start a command of the caller's choosing (§2.3.8).
+    if (/[^\x21-\x7e]/.test(opts.heloName)) {
+      throw new SmtpError('ERR_SMTP_CONFIG', `heloName must be a domain name or an address literal (printable ASCII, no spaces), got ${JSON.stringify(opts.heloName.slice(0, 60))}`, { command: 'EHLO' })
+    }
+    return opts.heloName
+  }
   const host = hostname()
   if (/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) return host
   const addr = (session.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '')

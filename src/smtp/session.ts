@@ -78,6 +78,7 @@ export class Session {
 
   /** Writes lines in one socket write (RFC 2920 batching when more than one). */
   write(lines: readonly Line[]): void {
+    for (const l of lines) assertOneLine(l.line)
     let data = ''
     for (const l of lines) {
       this.tracer.command(l.redacted ?? l.line)
@@ -298,6 +299,17 @@ export class Session {
 
 function noop(): void {}
 
+/**
+ * Last line of defence against command injection (RFC 5321 §2.3.8, §4.1.1): whatever a caller
+ * formatted, a command line never carries CR, LF or NUL, so it can never become two commands.
+ * Thrown before anything is written, so the session stays in step.
+ */
+function assertOneLine(line: string): void {
+  if (/[\r\n\0]/.test(line)) {
+    throw new SmtpError('ERR_SMTP_CONFIG', `refusing to send a command line containing CR, LF or NUL: ${JSON.stringify(line.slice(0, 40))}`)
+  }
+}
+
 /** Lines (traced in their redacted form) and message bytes, written together by flush(). */
 export class Batch {
   readonly #session: Session
@@ -309,6 +321,7 @@ export class Batch {
   }
 
   line(line: string, redacted?: string): this {
+    assertOneLine(line)
     this.#session.tracer.command(redacted ?? line)
     this.#text += line + CRLF
     return this
