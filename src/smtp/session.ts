@@ -3,7 +3,8 @@ import tls from 'node:tls'
 import type { Tracer } from './diagnostics.js'
 import { SmtpError, type SmtpErrorCode } from './errors.js'
 import type { SmtpOptions } from './options.js'
-import { expectReply, parseReplies, verbOf, type Reply } from './reply.js'
+import { END_OF_DATA } from './data-stream.js'
+import { expectReply, formatReply, parseReplies, verbOf, type Reply } from './reply.js'
 import type { TlsInfo } from './types.js'
 import { connectSocket, describeTls, handshake, tlsInfo, tlsOptions } from './connect.js'
 
@@ -40,6 +41,14 @@ export class Session {
   #timer: NodeJS.Timeout | undefined
   #encrypted: boolean
   #closing = false
+  /**
+   * Replies the server still owes: the greeting, one per command line, one per end of data.
+   * RFC 5321 §4.3.1 / RFC 2920 §3.1: a reply only ever answers a command, so one beyond this count
+   * was never asked for; taking it as the answer to a later command would desynchronise the
+   * session (a 250 "for" a DATA never sent). 421 is the one reply a server may send unasked
+   * (§3.8); it is queued, which makes the session not `alive`.
+   */
+  #owed = 1
 
   private constructor(socket: net.Socket, opts: SmtpOptions, tracer: Tracer) {
     this.#socket = socket
@@ -84,6 +93,7 @@ export class Session {
       this.tracer.command(l.redacted ?? l.line)
       data += l.line + CRLF
     }
+    this.#owed += lines.length
     this.#send(data)
   }
 
@@ -92,9 +102,10 @@ export class Session {
     return new Batch(this)
   }
 
-  /** Writes strings and buffers with one cork/uncork. Used by Batch. */
-  writeParts(parts: readonly (string | Buffer)[]): void {
+  /** Writes strings and buffers with one cork/uncork; `owed` replies are due for them. Used by Batch. */
+  writeParts(parts: readonly (string | Buffer)[], owed: number): void {
     if (this.#failure !== undefined) return
+    this.#owed += owed
     const socket = this.#socket
     if (parts.length === 1) {
       socket.write(parts[0] as string | Buffer)
@@ -261,6 +272,11 @@ export class Session {
     this.#rest = parsed.rest
     for (const reply of parsed.replies) {
       this.tracer.reply(reply)
+      if (this.#owed > 0) this.#owed--
+      else if (reply.code !== 421) {
+        this.#fail(new SmtpError('ERR_SMTP_PROTOCOL', `unsolicited reply (no command was waiting for it, RFC 5321 §4.3.1): ${formatReply(reply)}`, { reply }))
+        return
+      }
       const w = this.#waiter
       if (w === undefined) {
         this.#queue.push(reply)
@@ -315,6 +331,8 @@ export class Batch {
   readonly #session: Session
   readonly #parts: (string | Buffer)[] = []
   #text = ''
+  /** Replies these parts will be owed; added to the session's count only when written. */
+  #owed = 0
 
   constructor(session: Session) {
     this.#session = session
@@ -324,6 +342,7 @@ export class Batch {
     assertOneLine(line)
     this.#session.tracer.command(redacted ?? line)
     this.#text += line + CRLF
+    this.#owed++
     return this
   }
 
@@ -335,11 +354,19 @@ export class Batch {
     return this
   }
 
+  /** RFC 5321 §4.1.1.4: `.CRLF` after the (dot-stuffed) content; the server owes one reply for it. */
+  endOfData(): this {
+    this.bytes(END_OF_DATA, false)
+    this.#owed++
+    return this
+  }
+
   flush(): void {
     if (this.#text !== '') this.#parts.push(this.#text)
     this.#text = ''
-    this.#session.writeParts(this.#parts)
+    this.#session.writeParts(this.#parts, this.#owed)
     this.#parts.length = 0
+    this.#owed = 0
   }
 }
 

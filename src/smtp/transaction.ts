@@ -1,5 +1,5 @@
 import type { Capabilities } from './capabilities.js'
-import { bdatChunks, END_OF_DATA, prepareBody, type PreparedBody } from './data-stream.js'
+import { bdatChunks, prepareBody, type PreparedBody } from './data-stream.js'
 import { formatMailFrom, formatRcptTo, isAscii } from './envelope.js'
 import { classify, SmtpError, type RejectedRecipient } from './errors.js'
 import type { Envelope, SmtpOptions } from './options.js'
@@ -111,7 +111,7 @@ export async function runTransaction(session: Session, job: Job, mode: Mode, ste
     if (!job.chunked && replies[n + 1]?.code === 354) {
       // RFC 2920 §3.1 says DATA must then fail; a server that says 354 anyway is given an empty
       // message to stay in step (it has no valid recipient to deliver it to).
-      session.batch().bytes(END_OF_DATA, false).flush()
+      session.batch().endOfData().flush()
       await session.readOne()
     }
     await session.command('RSET', 250)
@@ -123,7 +123,7 @@ export async function runTransaction(session: Session, job: Job, mode: Mode, ste
     return { accepted: outcome.accepted, rejected: outcome.rejected, reply: last }
   }
   const dataStart = steps.now()
-  const batch = session.batch().bytes(job.body.bytes).bytes(END_OF_DATA, false)
+  const batch = session.batch().bytes(job.body.bytes).endOfData()
   const next = mode.pipelining ? takeNext() : undefined
   if (next !== undefined) writeEnvelope(batch, next)
   batch.flush()

@@ -41,3 +41,74 @@ describe('command lines', () => {
     expect(err.code).toBe('ERR_SMTP_CONFIG')
   })
 })
+
+/** A server that sends `extra` right after the reply to the first NOOP, then behaves. */
+async function chattyServer(extra: string): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const srv = net.createServer((sock) => {
+    sockets.add(sock)
+    sock.on('error', () => {})
+    sock.write('220 chatty.test ESMTP\r\n')
+    let buf = ''
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('latin1')
+      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 2)
+        if (/^EHLO/i.test(line)) sock.write('250-chatty.test\r\n250 PIPELINING\r\n')
+        else if (/^NOOP/i.test(line)) sock.write('250 2.0.0 ok\r\n' + extra)
+        else if (/^QUIT/i.test(line)) sock.end('221 bye\r\n')
+        else sock.write('250 2.0.0 ok\r\n')
+      }
+    })
+  })
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy()
+      srv.close(() => r())
+    }),
+  }
+}
+
+describe('replies owed (RFC 5321 §4.3.1)', () => {
+  it('an unasked 250 at idle fails the session with ERR_SMTP_PROTOCOL; the next message is not sent on it', async () => {
+    const srv = await chattyServer('250 2.0.0 queued as NOTHING\r\n')
+    try {
+      const client = await SmtpClient.connect(options(srv.port))
+      await client.ping()
+      const err = await failure(client.send(ENVELOPE, MESSAGE))
+      expect(err.code).toBe('ERR_SMTP_PROTOCOL')
+      expect(err.message).toMatch(/unsolicited/)
+      client.destroy()
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('an unasked 421 at idle is allowed: the connection is just no longer alive', async () => {
+    const srv = await chattyServer('421 4.3.2 shutting down\r\n')
+    try {
+      const client = await SmtpClient.connect(options(srv.port))
+      await client.ping()
+      for (let i = 0; i < 200 && client.alive; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(client.alive).toBe(false)
+      client.destroy()
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('a 354 to DATA after every RCPT was refused is answered with an empty message, then RSET, in step', async () => {
+    const s = await fake({ extensions: ['PIPELINING'], rcpt: reply(550, '5.1.1 unknown'), data: reply(354, 'go ahead anyway') })
+    const client = await SmtpClient.connect(options(s.port))
+    const err = await failure(client.send(ENVELOPE, MESSAGE))
+    expect(err.code).toBe('ERR_SMTP_REJECTED')
+    // The session is still in step: another command gets its own reply.
+    await client.ping()
+    expect(client.alive).toBe(true)
+    await client.quit()
+    expect(s.commands().slice(-3)).toEqual(['RSET', 'NOOP', 'QUIT'])
+  })
+})
