@@ -48,18 +48,28 @@ export function prepareJob(envelope: Envelope, message: MessageInput, caps: Capa
   if (caps.size !== undefined && body.size > caps.size) {
     throw new SmtpError('ERR_SMTP_SIZE', `message is ${body.size} bytes; the server accepts at most ${caps.size} (SIZE)`, { command: 'MAIL FROM' })
   }
-  if (body.eightBit && !(opts.eightBitMime && caps.eightBitMime)) {
-    const why = opts.eightBitMime ? 'the server does not advertise 8BITMIME' : 'eightBitMime is off'
-    throw new SmtpError('ERR_SMTP_UNSUPPORTED', `message has 8-bit content but ${why}; it must be 7-bit encoded (RFC 6152)`, { command: 'MAIL FROM' })
-  }
-  const utf8 = !isAscii(envelope.from) || envelope.to.some((a) => !isAscii(a))
+  let utf8 = !isAscii(envelope.from) || envelope.to.some((a) => !isAscii(a))
   if (utf8 && !caps.smtpUtf8) {
     throw new SmtpError('ERR_SMTP_UNSUPPORTED', 'a non-ASCII address needs SMTPUTF8, which the server does not advertise (RFC 6531)', { command: 'MAIL FROM' })
+  }
+  if (body.eightBit && !(opts.eightBitMime && caps.eightBitMime)) {
+    // RFC 6531 §3.4 / RFC 6532 §3: under SMTPUTF8 the header section may carry UTF-8 (an
+    // internationalized address in To/From) whatever our 8-bit body setting. Only scanned on
+    // this path, so 7-bit mail pays nothing.
+    if (caps.smtpUtf8 && !bodyHasEightBit(body.bytes)) {
+      utf8 = true
+    } else {
+      const why = opts.eightBitMime ? 'the server does not advertise 8BITMIME' : 'eightBitMime is off'
+      const hint = caps.smtpUtf8 ? '' : '; UTF-8 in the header needs SMTPUTF8, which the server does not advertise (RFC 6531)'
+      throw new SmtpError('ERR_SMTP_UNSUPPORTED', `message has 8-bit content but ${why}; it must be 7-bit encoded (RFC 6152)${hint}`, { command: 'MAIL FROM' })
+    }
   }
   const dsn = caps.dsn
   const mail = formatMailFrom(envelope.from, {
     size: caps.size === undefined ? undefined : body.size,
-    eightBitMime: body.eightBit,
+    // RFC 6152 §3: declare 8-bit data only to a server that advertised it (an SMTPUTF8 server
+    // must, RFC 6531 §3.3, but a sloppy one may not: then SMTPUTF8 alone covers the header).
+    eightBitMime: body.eightBit && caps.eightBitMime,
     smtpUtf8: utf8,
     ret: dsn ? opts.dsnRet : undefined,
     envelopeId: dsn ? envelope.envelopeId : undefined,
@@ -194,6 +204,14 @@ function evaluate(job: Job, replies: readonly Reply[]): Outcome {
     if (reply.code !== expected) return { accepted, rejected, failure: refusal(reply, job.chunked ? 'BDAT' : 'DATA') }
   }
   return { accepted, rejected }
+}
+
+/** Any octet ≥ 0x80 after the header section (the first empty line, RFC 5322 §2.1). */
+function bodyHasEightBit(bytes: Buffer): boolean {
+  const end = bytes.indexOf('\r\n\r\n')
+  if (end < 0) return false
+  for (let i = end + 4; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return true
+  return false
 }
 
 /** RFC 5321 §4.2.5: 250 and 251 accept a recipient. */

@@ -112,3 +112,37 @@ describe('replies owed (RFC 5321 §4.3.1)', () => {
     expect(s.commands().slice(-3)).toEqual(['RSET', 'NOOP', 'QUIT'])
   })
 })
+
+describe('SMTPUTF8 (RFC 6531 §3.4, RFC 6532 §3)', () => {
+  const utf8 = 'From: José <josé@example.com>\r\nTo: b@example.com\r\nSubject: x\r\n\r\nhello\r\n'
+  const envelope = { from: 'josé@example.com', to: ['b@example.com'] }
+
+  it('UTF-8 in the header goes out under SMTPUTF8 even with eightBitMime off', async () => {
+    const s = await fake({ extensions: ['8BITMIME', 'SMTPUTF8'] })
+    const client = await SmtpClient.connect(options(s.port, { eightBitMime: false }))
+    const r = await client.send(envelope, utf8)
+    await client.quit()
+    expect(r.accepted).toEqual(['b@example.com'])
+    const mail = s.commands().find((c) => c.startsWith('MAIL')) ?? ''
+    expect(mail.split(' ')).toEqual(expect.arrayContaining(['SMTPUTF8', 'BODY=8BITMIME']))
+    expect(s.connections[0]!.messages[0]!.toString('utf8')).toContain('josé@example.com')
+  })
+
+  it('an 8-bit body still needs eightBitMime, SMTPUTF8 or not', async () => {
+    const s = await fake({ extensions: ['8BITMIME', 'SMTPUTF8'] })
+    const client = await SmtpClient.connect(options(s.port, { eightBitMime: false }))
+    const err = await failure(client.send(envelope, utf8.replace('hello', 'héllo')))
+    await client.quit()
+    expect(err.code).toBe('ERR_SMTP_UNSUPPORTED')
+  })
+
+  it('UTF-8 in the header without SMTPUTF8 is refused clearly before MAIL', async () => {
+    const s = await fake({ extensions: ['8BITMIME'] })
+    const client = await SmtpClient.connect(options(s.port, { eightBitMime: false }))
+    const err = await failure(client.send(ENVELOPE, utf8))
+    await client.quit()
+    expect(err.code).toBe('ERR_SMTP_UNSUPPORTED')
+    expect(err.message).toMatch(/SMTPUTF8/)
+    expect(s.commands().some((c) => c.startsWith('MAIL'))).toBe(false)
+  })
+})
