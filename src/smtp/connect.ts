@@ -63,7 +63,9 @@ export function handshake<S extends net.Socket>(socket: S, timeoutMs: number, se
 }
 
 export function tlsInfo(s: tls.TLSSocket): TlsInfo {
-  return { protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher().name, authorized: s.authorized }
+  // After destroy() a socket has no cipher any more (getCipher() returns null despite its type).
+  const cipher = s.getCipher() as ReturnType<typeof s.getCipher> | null
+  return { protocol: s.getProtocol() ?? 'unknown', cipher: cipher?.name ?? 'unknown', authorized: s.authorized }
 }
 
 export function describeTls(s: tls.TLSSocket): string {

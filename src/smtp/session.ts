@@ -49,12 +49,15 @@ export class Session {
    * (§3.8); it is queued, which makes the session not `alive`.
    */
   #owed = 1
+  /** Taken once the handshake is done: the socket forgets its cipher when destroyed. */
+  #tls: TlsInfo | undefined
 
   private constructor(socket: net.Socket, opts: SmtpOptions, tracer: Tracer) {
     this.#socket = socket
     this.#opts = opts
     this.tracer = tracer
     this.#encrypted = socket instanceof tls.TLSSocket
+    if (socket instanceof tls.TLSSocket) this.#tls = tlsInfo(socket)
     this.#attach(socket)
   }
 
@@ -72,8 +75,9 @@ export class Session {
     return this.#encrypted
   }
 
+  /** The negotiated TLS, if any; still answers after quit() or destroy(). */
   get tls(): TlsInfo | undefined {
-    return this.#socket instanceof tls.TLSSocket ? tlsInfo(this.#socket) : undefined
+    return this.#tls
   }
 
   /** Usable for another command: not failed, not closing, and no unsolicited reply waiting (a 421 at idle). */
@@ -172,6 +176,7 @@ export class Session {
       throw this.#fail(e as SmtpError)
     }
     this.#encrypted = true
+    this.#tls = tlsInfo(secure)
     this.#attach(secure)
     this.tracer.event(describeTls(secure))
   }
