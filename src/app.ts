@@ -16,7 +16,7 @@ import { createIntake, createPreview } from './http/notify-adapters.js'
 import { loadSaved } from './http/settings-view.js'
 import { Notifier } from './notify/index.js'
 import { Worker } from './outbox/index.js'
-import { POLICY_FILE, PolicyFile } from './http/policy-file.js'
+import { importLegacyPolicyFile, StoredPolicy } from './http/notification-policy.js'
 import { observeAttempts } from './http/metrics.js'
 import { workerConfigSource } from './http/settings-view.js'
 import { SecretBox } from './settings/index.js'
@@ -95,7 +95,6 @@ export interface Pipeline {
 }
 
 interface PipelineDeps {
-  readonly dataDir: string
   readonly leaseMs: number
   readonly store: AlertmailStore
   readonly secrets: SecretBox
@@ -107,11 +106,15 @@ interface PipelineDeps {
 
 function createPipeline(deps: PipelineDeps): Pipeline {
   const { store, logger, now } = deps
-  const policy = new PolicyFile(join(deps.dataDir, POLICY_FILE))
+  // Shared by every process on the database; cached ~2 s so the notifier's ticks don't query it.
+  const policy = new StoredPolicy(store, {
+    onInvalid: (version, errors) =>
+      logger.warn({ version, errors }, 'the stored notification policy does not validate; using the defaults until it is saved again'),
+  })
   const notifier = new Notifier({
     store,
     getSettings: async () => (await loadSaved(store)).settings,
-    getPolicy: () => policy.get(),
+    getPolicy: async () => (await policy.get()).policy,
     now,
     onError: (err) => logger.error({ err }, 'notifier pass failed; events stay pending'),
   })
@@ -180,7 +183,10 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
     const secrets = await SecretBox.open({ dataDir: config.dataDir, key: config.secretKey })
     const metrics = new Metrics()
     const mailHealth = new MailHealth({ now })
-    const pipeline = createPipeline({ dataDir: config.dataDir, leaseMs: config.leaseMs, store, secrets, metrics, mailHealth, logger, now })
+    const imported = await importLegacyPolicyFile(store, config.dataDir, now)
+    if (imported.outcome === 'imported') logger.info({ fields: imported.fields }, 'imported notification-policy.json from the data dir into the database (the file is no longer read)')
+    if (imported.outcome === 'invalid') logger.warn({ reason: imported.reason }, 'notification-policy.json in the data dir is not a valid policy; not imported, the defaults apply')
+    const pipeline = createPipeline({ leaseMs: config.leaseMs, store, secrets, metrics, mailHealth, logger, now })
     const unsubscribe = logSmtpDiagnostics(logger)
     const app = await buildApp({
       store,

@@ -1,5 +1,13 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from './harness.js'
+import { configFromEnv, createAlertmail, type Alertmail } from '../../src/app.js'
+import { LEGACY_POLICY_FILE, StoredPolicy } from '../../src/http/notification-policy.js'
+import { DEFAULT_NOTIFICATION_POLICY } from '../../src/notify/index.js'
+import { openStore } from '../../src/store/index.js'
+import { createTestDatabase, type TestDatabase } from '../support/pg.js'
+import { ADMIN_TOKEN, startHarness, type Harness } from './harness.js'
 
 describe('events, delivery log, policy, preview, metrics and mail health', () => {
   let h: Harness
@@ -120,16 +128,41 @@ describe('events, delivery log, policy, preview, metrics and mail health', () =>
   it('reads and changes the grouping policy, with defaults for omitted members and field-named errors', async () => {
     const before = await h.request('GET', '/api/v1/settings/notifications')
     expect(before.json.policy.critical.groupWaitMs).toBe(0)
+    expect(before.json.version).toBe(0)
+    expect(before.json.schema.title).toBe('NotificationPolicy')
     const put = await h.request('PUT', '/api/v1/settings/notifications', { high: { groupWaitMs: 0 } })
     expect(put.status, put.body).toBe(200)
     expect(put.json.policy.high.groupWaitMs).toBe(0)
     expect(put.json.policy.low).toEqual(before.json.policy.low)
-    expect((await h.request('GET', '/api/v1/settings/notifications')).json.policy.high.groupWaitMs).toBe(0)
+    expect(put.json.version).toBe(1)
+    const after = await h.request('GET', '/api/v1/settings/notifications')
+    expect(after.json).toMatchObject({ version: 1, policy: { high: { groupWaitMs: 0 } } })
+    // In the database, not in a file in the data dir.
+    expect(await h.am.store.getNotificationPolicy()).toMatchObject({ version: 1, policy: { high: { groupWaitMs: 0 } } })
+    expect(existsSync(join(h.dataDir, LEGACY_POLICY_FILE))).toBe(false)
     const bad = await h.request('PUT', '/api/v1/settings/notifications', { high: { groupWaitMs: -5 } })
     expect(bad.status).toBe(400)
     expect(bad.json.errors[0].field).toBe('high.groupWaitMs')
     const audit = await h.request('GET', '/api/v1/audit')
     expect(audit.json.items.find((e: { action: string }) => e.action === 'settings.notifications.update').fields).toEqual(['high.groupWaitMs'])
+  })
+
+  it('refuses a stale version with 409 and the current policy, and names a bad version', async () => {
+    const current = await h.request('GET', '/api/v1/settings/notifications')
+    const v = current.json.version as number
+    const ok = await h.request('PUT', '/api/v1/settings/notifications', { medium: { groupWaitMs: 1_000 }, version: v })
+    expect(ok.status, ok.body).toBe(200)
+    expect(ok.json.version).toBe(v + 1)
+    const stale = await h.request('PUT', '/api/v1/settings/notifications', { medium: { groupWaitMs: 2_000 }, version: v })
+    expect(stale.status, stale.body).toBe(409)
+    expect(stale.json).toMatchObject({ status: 409, code: 'ERR_SETTINGS_VERSION_CONFLICT', current: { version: v + 1, policy: { medium: { groupWaitMs: 1_000 } } } })
+    expect((await h.request('GET', '/api/v1/settings/notifications')).json.policy.medium.groupWaitMs).toBe(1_000)
+    for (const version of [-1, 1.5, '2', null]) {
+      const bad = await h.request('PUT', '/api/v1/settings/notifications', { medium: { groupWaitMs: 3_000 }, version })
+      expect(bad.status, bad.body).toBe(400)
+      expect(bad.json.errors.map((e: { field: string }) => e.field)).toEqual(['version'])
+    }
+    expect((await h.am.store.getNotificationPolicy())?.version).toBe(v + 1)
   })
 
   it('previews templates and names a broken one', async () => {
@@ -147,5 +180,130 @@ describe('events, delivery log, policy, preview, metrics and mail health', () =>
     expect(r.status).toBe(200)
     expect(r.json).toMatchObject({ status: 'disabled', reasons: [] })
     expect(typeof r.json.queueDepth).toBe('number')
+  })
+})
+
+describe('notification policy shared through the database', () => {
+  let pg: TestDatabase
+  let a: Harness
+  let b: Harness
+  beforeAll(async () => {
+    pg = await createTestDatabase('alertmail_policy')
+    a = await startHarness({ databaseUrl: pg.url })
+    b = await startHarness({ databaseUrl: pg.url })
+  }, 60_000)
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    await pg?.drop()
+  })
+
+  it('a change saved by one process is what another process serves and its notifier reads', async () => {
+    const put = await a.request('PUT', '/api/v1/settings/notifications', { low: { groupWaitMs: 123_000 }, version: 0 })
+    expect(put.status, put.body).toBe(200)
+    const seen = await b.request('GET', '/api/v1/settings/notifications')
+    expect(seen.json).toMatchObject({ version: 1, policy: { low: { groupWaitMs: 123_000 } } })
+    // B's notifier reads the cached copy: it follows within the refresh interval (waited for, not timed).
+    await expect.poll(async () => (await b.am.pipeline.policy.get()).policy.low.groupWaitMs, { timeout: 30_000, interval: 200 }).toBe(123_000)
+    // B saves on top of A's version; A, holding version 0, is refused.
+    expect((await b.request('PUT', '/api/v1/settings/notifications', { low: { groupWaitMs: 5_000 }, version: 1 })).status).toBe(200)
+    const stale = await a.request('PUT', '/api/v1/settings/notifications', { low: { groupWaitMs: 7_000 }, version: 1 })
+    expect(stale.status).toBe(409)
+    expect(stale.json.current).toMatchObject({ version: 2, policy: { low: { groupWaitMs: 5_000 } } })
+  })
+})
+
+describe('StoredPolicy cache', () => {
+  it('serves the notifier from memory until the refresh interval passes, and a local save at once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-policy-'))
+    const store = await openStore({ dataDir })
+    const other = await openStore({ dataDir })
+    try {
+      let clock = 0
+      const policy = new StoredPolicy(store, { refreshMs: 2_000, clock: () => clock })
+      expect(await policy.get()).toEqual({ policy: DEFAULT_NOTIFICATION_POLICY, version: 0 })
+      // Another process saves: not seen before the refresh interval, seen after it.
+      const saved = await other.saveNotificationPolicy({ ...DEFAULT_NOTIFICATION_POLICY, info: { ...DEFAULT_NOTIFICATION_POLICY.info, groupWaitMs: 42 } }, 0)
+      expect(saved.ok).toBe(true)
+      clock = 1_999
+      expect((await policy.get()).version).toBe(0)
+      expect((await policy.read()).version).toBe(1)
+      clock = 2_000
+      const later = await policy.get()
+      expect(later.version).toBe(1)
+      expect(later.policy.info.groupWaitMs).toBe(42)
+      // A local save is visible without waiting; a stale one reports the current policy.
+      const mine = await policy.save({ ...later.policy, info: { ...later.policy.info, groupWaitMs: 43 } }, 1)
+      expect(mine).toMatchObject({ ok: true, version: 2 })
+      expect((await policy.get()).policy.info.groupWaitMs).toBe(43)
+      expect(await policy.save(DEFAULT_NOTIFICATION_POLICY, 1)).toMatchObject({ ok: false, current: { version: 2 } })
+      // A stored row this release cannot read: defaults, keeping its version so a save replaces it.
+      const invalid: number[] = []
+      await other.saveNotificationPolicy({ nonsense: true }, 2)
+      const strict = new StoredPolicy(store, { onInvalid: (v) => invalid.push(v) })
+      expect(await strict.get()).toEqual({ policy: DEFAULT_NOTIFICATION_POLICY, version: 3 })
+      await strict.read()
+      expect(invalid).toEqual([3])
+    } finally {
+      await store.close()
+      await other.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('upgrade from notification-policy.json', () => {
+  async function start(dataDir: string): Promise<Alertmail> {
+    const am = await createAlertmail({ ...configFromEnv({}), dataDir, port: 0, adminToken: ADMIN_TOKEN, webRoot: join(dataDir, 'no-ui'), logLevel: 'silent' }, { background: false, print: () => {} })
+    await am.app.ready()
+    return am
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON under test
+  async function get(am: Alertmail, url: string): Promise<any> {
+    const res = await am.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    return JSON.parse(res.body)
+  }
+
+  it('imports the file once when the database has no policy, audits it, and leaves the file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-policy-'))
+    const file = join(dataDir, LEGACY_POLICY_FILE)
+    writeFileSync(file, JSON.stringify({ high: { groupWaitMs: 0 } }))
+    try {
+      let am = await start(dataDir)
+      try {
+        expect(await get(am, '/api/v1/settings/notifications')).toMatchObject({ version: 1, policy: { high: { groupWaitMs: 0 } } })
+        const audit = await get(am, '/api/v1/audit')
+        expect(audit.items.find((e: { action: string }) => e.action === 'settings.notifications.import')).toMatchObject({ actor: 'system', fields: ['high.groupWaitMs'] })
+        expect(existsSync(file)).toBe(true)
+        // A later change to the file is not imported again: the database owns the policy now.
+        writeFileSync(file, JSON.stringify({ high: { groupWaitMs: 999 } }))
+      } finally {
+        await am.stop()
+      }
+      am = await start(dataDir)
+      try {
+        expect(await get(am, '/api/v1/settings/notifications')).toMatchObject({ version: 1, policy: { high: { groupWaitMs: 0 } } })
+      } finally {
+        await am.stop()
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('starts on the defaults when the file is not a valid policy', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-policy-'))
+    writeFileSync(join(dataDir, LEGACY_POLICY_FILE), JSON.stringify({ high: { groupWaitMs: -1 } }))
+    try {
+      const am = await start(dataDir)
+      try {
+        expect(await get(am, '/api/v1/settings/notifications')).toEqual(expect.objectContaining({ version: 0, policy: DEFAULT_NOTIFICATION_POLICY }))
+        expect(await am.store.getNotificationPolicy()).toBeUndefined()
+      } finally {
+        await am.stop()
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
