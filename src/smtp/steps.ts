@@ -35,10 +35,12 @@ export class Steps {
     }
   }
 
-  record(name: StepName, start: number, ok: boolean, reply?: Reply): void {
+  /** `reply` is a server reply, or text already describing one or several (refused recipients). */
+  record(name: StepName, start: number, ok: boolean, reply?: Reply | string): void {
     if (this.#onStep === undefined) return
     const ms = Math.round((this.#tracer.now() - start) * 10) / 10
-    this.#onStep(reply === undefined ? { step: name, ok, ms } : { step: name, ok, ms, reply: formatReply(reply) })
+    if (reply === undefined) this.#onStep({ step: name, ok, ms })
+    else this.#onStep({ step: name, ok, ms, reply: typeof reply === 'string' ? reply : formatReply(reply) })
   }
 }
 

@@ -116,7 +116,7 @@ export async function runTransaction(session: Session, job: Job, mode: Mode, ste
   }
   const outcome = evaluate(job, replies)
   steps.record('mail', start, replies[0]?.code === 250, replies[0])
-  if (replies.length > 1) steps.record('rcpt', start, outcome.accepted.length > 0, outcome.rejected[0]?.reply ?? replies[n])
+  if (replies.length > 1 && steps.enabled) steps.record('rcpt', start, outcome.accepted.length > 0, rcptSummary(outcome, replies[n]))
   if (outcome.failure !== undefined) {
     if (!job.chunked && replies[n + 1]?.code === 354) {
       // RFC 2920 §3.1 says DATA must then fail; a server that says 354 anyway is given an empty
@@ -204,6 +204,17 @@ function evaluate(job: Job, replies: readonly Reply[]): Outcome {
     if (reply.code !== expected) return { accepted, rejected, failure: refusal(reply, job.chunked ? 'BDAT' : 'DATA') }
   }
   return { accepted, rejected }
+}
+
+/**
+ * The rcpt step's reply: the last RCPT reply when every recipient was accepted; otherwise each
+ * refusal with its recipient (RFC 5321 §3.3: some may be refused while the message goes to the
+ * rest), so a partly failed Send Test Mail shows who did not get it. `ok` says whether any did.
+ */
+function rcptSummary(outcome: Outcome, last: Reply | undefined): Reply | string | undefined {
+  if (outcome.rejected.length === 0) return last
+  const refused = outcome.rejected.map((r) => `${r.recipient}: ${formatReply(r.reply)}`).join('; ')
+  return `${outcome.accepted.length} accepted, ${outcome.rejected.length} refused (${refused})`
 }
 
 /** Any octet ≥ 0x80 after the header section (the first empty line, RFC 5322 §2.1). */

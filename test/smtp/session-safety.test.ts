@@ -146,3 +146,24 @@ describe('SMTPUTF8 (RFC 6531 §3.4, RFC 6532 §3)', () => {
     expect(s.commands().some((c) => c.startsWith('MAIL'))).toBe(false)
   })
 })
+
+describe('reports', () => {
+  it('the rcpt step is ok when one recipient is accepted, and its reply names the refused ones', async () => {
+    const s = await fake({ rcpt: ({ index }) => (index === 0 ? reply(250, '2.1.5 Ok') : reply(550, '5.1.1 no such user')) })
+    const report = await sendWithReport(options(s.port), { from: 'a@example.com', to: ['b@example.com', 'nobody@example.com'] }, MESSAGE)
+    expect(report.ok).toBe(true)
+    const rcpt = report.steps.find((st) => st.step === 'rcpt')
+    expect(rcpt?.ok).toBe(true)
+    expect(rcpt?.reply).toContain('nobody@example.com: 550 5.1.1 no such user')
+    expect(rcpt?.reply).toMatch(/1 accepted, 1 refused/)
+  })
+
+  it('client.tls still answers after destroy()', async () => {
+    const s = await fake({ tls: { key: certs.keyPem, cert: certs.certPem }, extensions: ['STARTTLS'] })
+    const client = await SmtpClient.connect(options(s.port, { encryption: 'TLS', startTls: true, tlsCa: certs.caPem }))
+    const before = client.tls
+    expect(before?.authorized).toBe(true)
+    client.destroy()
+    expect(client.tls).toEqual(before)
+  })
+})
