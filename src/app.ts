@@ -117,6 +117,8 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     getPolicy: async () => (await policy.get()).policy,
     now,
     onError: (err) => logger.error({ err }, 'notifier pass failed; events stay pending'),
+    // New deliveries (critical ones above all) should not wait for the worker's next poll.
+    onEnqueued: () => worker.nudge(),
   })
   const worker = new Worker({
     // Every attempt's outcome also feeds /metrics and the mail-health banner.
