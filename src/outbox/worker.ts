@@ -107,6 +107,10 @@ export class Worker {
   /** Aborted after the stop grace period: sends still running are cancelled. */
   readonly #abort = new AbortController()
   #wake = new AbortController()
+  /** A pause is waiting on #wake: only then does a nudge need to abort it. */
+  #sleeping = false
+  /** Nudged while not sleeping: the next pause returns at once. */
+  #nudged = false
   #loop: Promise<void> | undefined
   #stopping = false
   #flushing: Promise<void> = Promise.resolve()
@@ -156,7 +160,14 @@ export class Worker {
 
   /** Claim now instead of at the next poll (e.g. right after enqueue). */
   nudge(): void {
-    this.#wake.abort()
+    // Aborting builds a DOMException: on the hot path (one nudge per request) only abort a pause
+    // that is actually waiting, otherwise just remember it for the next one.
+    if (this.#sleeping) {
+      this.#sleeping = false
+      this.#wake.abort()
+    } else {
+      this.#nudged = true
+    }
   }
 
   /**
@@ -278,7 +289,9 @@ export class Worker {
       this.#count(completion)
       this.#done.push(completion)
       void this.#flush()
-      this.nudge()
+      // The loop refills only once half the slots are free: waking it for every completion before
+      // that would only send it back to sleep.
+      if (this.#concurrency - this.#inFlight.size >= Math.ceil(this.#concurrency / 2)) this.nudge()
     })
   }
 
@@ -319,11 +332,16 @@ export class Worker {
 
   /** Sleeps up to `ms`, or until nudged (a send finished, stop(), nudge()). */
   async #pause(ms: number): Promise<void> {
-    if (this.#wake.signal.aborted) {
-      this.#wake = new AbortController()
+    if (this.#nudged) {
+      this.#nudged = false
       return
     }
-    await this.#sleep(ms, this.#wake.signal)
     if (this.#wake.signal.aborted) this.#wake = new AbortController()
+    this.#sleeping = true
+    try {
+      await this.#sleep(ms, this.#wake.signal)
+    } finally {
+      this.#sleeping = false
+    }
   }
 }
