@@ -12,8 +12,22 @@ export interface SavedSettings {
   readonly warnings: readonly { field: string; message: string }[]
 }
 
+/**
+ * The last settings read from each store, validated: a stored version never changes (saves are a
+ * version compare-and-swap), so the notifier's ticks and the worker's claims do not run the schema
+ * validator again for a version they have seen.
+ */
+const lastSaved = new WeakMap<object, { readonly version: number; readonly updatedAt: number | undefined; readonly saved: SavedSettings }>()
+
 export async function loadSaved(store: Pick<Store, 'getSettings'>): Promise<SavedSettings> {
-  return fromRecord(await store.getSettings())
+  const record = await store.getSettings()
+  if (!record) return fromRecord(record)
+  const updatedAt = record.updatedAt?.getTime()
+  const hit = lastSaved.get(store)
+  if (hit !== undefined && hit.version === record.version && hit.updatedAt === updatedAt) return hit.saved
+  const saved = fromRecord(record)
+  lastSaved.set(store, { version: record.version, updatedAt, saved })
+  return saved
 }
 
 export function fromRecord(record: SettingsRecord | undefined): SavedSettings {
@@ -72,7 +86,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function workerConfigSource(
   store: Pick<Store, 'getSettings'>,
   box: { unseal(sealed: string): string },
-  ttlMs = 2_000,
+  // Short: a save must reach the worker at once (the first alerts after "save" should not wait on a
+  // stale "disabled"); reading one row by key a few times a second costs nothing, and an unchanged
+  // version reuses the config (and loadSaved its validated settings).
+  ttlMs = 250,
 ): () => Promise<WorkerConfig | undefined> {
   let cached: { version: number; config: WorkerConfig; at: number } | undefined
   return async function getConfig() {
