@@ -38,7 +38,11 @@ const TITLES: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 }
+
+/** Seconds a client should wait before retrying when the database is away (RFC 9110 §10.2.3). */
+export const STORE_RETRY_AFTER_SECONDS = 5
 
 /** A problem thrown by a route handler; `problemFromError` passes it through unchanged. */
 export class HttpProblem extends Error {
@@ -83,6 +87,8 @@ export function problemFromError(err: unknown): Problem {
     const errors = fastifyValidationErrors(e as FastifyError)
     return build(400, 'ERR_VALIDATION', e.message ?? 'The request is not valid.', errors)
   }
+  const store = storeFault(err)
+  if (store !== undefined) return store
   const code = typeof e.code === 'string' ? e.code : ''
   const byCode = STATUS_BY_CODE[code]
   if (byCode !== undefined) return build(byCode, code, safeMessage(e.message, byCode))
@@ -97,6 +103,43 @@ export function problemFromError(err: unknown): Problem {
     return build(e.statusCode, code || 'ERR_HTTP', safeMessage(e.message, e.statusCode))
   }
   return build(500, 'ERR_INTERNAL', 'An unexpected error occurred; the server log has the details.')
+}
+
+/**
+ * The database being away (connection refused or cut, the server shutting down, not accepting
+ * connections) or out of space is not the client's fault and not a bug: 503 (RFC 9110 §15.6.4), or
+ * 507 (RFC 4918 §11.5) for a full disk, both with Retry-After, so a sender retries instead of
+ * dropping the event. Drivers wrap errors, so the `cause` chain is searched too.
+ */
+function storeFault(err: unknown): Problem | undefined {
+  const seen = new Set<unknown>()
+  for (let e = err; typeof e === 'object' && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e)
+    const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : ''
+    const message = typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : ''
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100' /* pg disk_full */) {
+      return build(507, 'ERR_STORE_FULL', 'The database is out of space; the request was not stored. Retry later.', undefined, { retryAfter: STORE_RETRY_AFTER_SECONDS })
+    }
+    if (isUnavailable(code, message)) {
+      return build(503, 'ERR_STORE_UNAVAILABLE', 'The database is not reachable; the request was not stored. Retry later.', undefined, { retryAfter: STORE_RETRY_AFTER_SECONDS })
+    }
+  }
+  return undefined
+}
+
+/** Network errors, PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention), SQLite I/O. */
+function isUnavailable(code: string, message: string): boolean {
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)) return true
+  if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' /* too_many_connections */) return true
+  // 55000 is generic; only its "database … is not currently accepting connections" form means away.
+  if (code === '55000' && /not currently accepting connections/.test(message)) return true
+  // SQLite rolls a transaction back by itself on SQLITE_FULL, _IOERR, _BUSY and _NOMEM
+  // (sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction"); the driver's own
+  // ROLLBACK then fails with this and hides the first error. The transaction did not commit.
+  if (code === 'SQLITE_ERROR' && message === 'cannot rollback - no transaction is active') return true
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') return true
+  // pg raises these without a code when a pooled connection dies or cannot be made in time.
+  return code === '' && /^(Connection terminated( unexpectedly| due to connection timeout)?|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable)$/.test(message)
 }
 
 /** Fastify's own errors that are the client's fault, by their stable codes. */
@@ -157,6 +200,7 @@ function build(
 
 /** Sends a problem document; usable from hooks as well as from the error handler. */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (typeof problem['retryAfter'] === 'number') void reply.header('retry-after', String(problem['retryAfter']))
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
 }
 

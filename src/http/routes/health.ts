@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../outbox/index.js'
-import { HttpProblem } from '../problem.js'
+import { HttpProblem, STORE_RETRY_AFTER_SECONDS } from '../problem.js'
 
 export interface HealthRoutesOptions {
   readonly store: Pick<Store, 'ping'>
@@ -16,7 +16,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRoutesOptio
       await opts.store.ping()
     } catch (err) {
       request.log.warn({ err }, 'readiness check: database unreachable')
-      throw new HttpProblem(503, 'ERR_NOT_READY', 'The database is not reachable.')
+      throw new HttpProblem(503, 'ERR_NOT_READY', 'The database is not reachable.', { extensions: { retryAfter: STORE_RETRY_AFTER_SECONDS } })
     }
     return { status: 'ready' }
   })
