@@ -8,9 +8,7 @@ import type { Kysely } from 'kysely'
 import type { Dialect } from './dialect.js'
 import { KyselyStore, type AlertmailStore } from './kysely-store.js'
 import { runMigrations } from './migrations/index.js'
-import { createPostgresKysely } from './postgres/postgres-kysely.js'
 import type { Database } from './schema.js'
-import { createSqliteKysely } from './sqlite/sqlite-kysely.js'
 
 export type { Dialect } from './dialect.js'
 export type { AlertmailStore } from './kysely-store.js'
@@ -29,14 +27,17 @@ export interface MigrateResult {
   readonly applied: readonly string[]
 }
 
-function connect(config: StoreConfig): { db: Kysely<Database>; dialect: Dialect } {
+/** Only the driver in use is loaded: pg alone adds several MB to a SQLite server's resident memory. */
+async function connect(config: StoreConfig): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
   const url = config.databaseUrl ?? ''
   if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { createPostgresKysely } = await import('./postgres/postgres-kysely.js')
     return { db: createPostgresKysely({ connectionString: url }), dialect: 'postgres' }
   }
   if (url !== '') throw new Error('ERR_CONFIG_DATABASE_URL: only postgres:// URLs are supported (unset for SQLite)')
   // 0700: the database holds sealed secrets, token hashes and recipients' addresses.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const { createSqliteKysely } = await import('./sqlite/sqlite-kysely.js')
   return { db: createSqliteKysely(join(config.dataDir, SQLITE_FILE)), dialect: 'sqlite' }
 }
 
@@ -46,7 +47,7 @@ function connect(config: StoreConfig): { db: Kysely<Database>; dialect: Dialect 
  * const store = await openStore({ databaseUrl: process.env.ALERTMAIL_DATABASE_URL, dataDir: './data' })
  */
 export async function openStore(config: StoreConfig): Promise<AlertmailStore> {
-  const { db, dialect } = connect(config)
+  const { db, dialect } = await connect(config)
   try {
     await runMigrations(db as Kysely<unknown>, dialect)
   } catch (err) {
@@ -58,7 +59,7 @@ export async function openStore(config: StoreConfig): Promise<AlertmailStore> {
 
 /** `alertmail migrate`: applies pending migrations and closes. */
 export async function migrate(config: StoreConfig): Promise<MigrateResult> {
-  const { db, dialect } = connect(config)
+  const { db, dialect } = await connect(config)
   try {
     const result = await runMigrations(db as Kysely<unknown>, dialect)
     return { dialect, applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
