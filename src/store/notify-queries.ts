@@ -136,6 +136,9 @@ export async function readGroupEvents(
     .where('processed_at', 'is', null)
     .where('id', '<=', opts.upToSeq)
   const rows = await pending.selectAll().orderBy('id', 'desc').limit(limit).execute()
+  // Fewer rows than the limit: they are all the group's pending events, so count titles here
+  // instead of a second query (the common case of a group of one event).
+  if (rows.length < limit) return { events: rows.map(toEvent), titles: titlesOf(rows, limit) }
   const titles = await pending
     .groupBy('title')
     .select((eb) => ['title', eb.fn.countAll<number | string>().as('n'), eb.fn.max('id').as('newest')])
@@ -144,6 +147,20 @@ export async function readGroupEvents(
     .limit(limit)
     .execute()
   return { events: rows.map(toEvent), titles: titles.map((t) => ({ title: t.title, count: Number(t.n) })) }
+}
+
+/** The title counts of the SQL below for rows read newest first: most frequent, then most recent. */
+function titlesOf(rows: readonly Selectable<EventsTable>[], limit: number): { title: string; count: number }[] {
+  const byTitle = new Map<string, { title: string; count: number; newest: number }>()
+  for (const row of rows) {
+    const t = byTitle.get(row.title)
+    if (t === undefined) byTitle.set(row.title, { title: row.title, count: 1, newest: Number(row.id) })
+    else t.count++
+  }
+  return [...byTitle.values()]
+    .sort((a, b) => b.count - a.count || b.newest - a.newest)
+    .slice(0, limit)
+    .map(({ title, count }) => ({ title, count }))
 }
 
 /** Thrown inside the transaction to roll it back; never escapes commitGroup. */
