@@ -52,7 +52,7 @@ export async function openStore(config: StoreConfig): Promise<AlertmailStore> {
     await runMigrations(db as Kysely<unknown>, dialect)
   } catch (err) {
     await db.destroy()
-    throw err
+    throw new Error(`cannot open the ${dialect} database ${whereIs(config)}: ${rootMessage(err)}`, { cause: err })
   }
   return new KyselyStore(db, dialect)
 }
@@ -66,4 +66,24 @@ export async function migrate(config: StoreConfig): Promise<MigrateResult> {
   } finally {
     await db.destroy()
   }
+}
+
+/** host:port/name for PostgreSQL (never the user or password), the file for SQLite. */
+function whereIs(config: StoreConfig): string {
+  const url = config.databaseUrl ?? ''
+  if (url === '') return join(config.dataDir, SQLITE_FILE)
+  try {
+    const u = new URL(url)
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`
+  } catch {
+    return '(unparsable URL)'
+  }
+}
+
+/** The innermost cause's message: "connect ECONNREFUSED …", "database "x" does not exist". */
+function rootMessage(err: unknown): string {
+  let e = err
+  for (let i = 0; i < 10 && e instanceof Error && e.cause !== undefined; i++) e = e.cause
+  if (e instanceof AggregateError && e.errors[0] instanceof Error) e = e.errors[0]
+  return e instanceof Error ? e.message : String(e)
 }

@@ -15,6 +15,8 @@ const DML = /^\s*(select|insert|update|delete|with)\b/i
 
 /** The part of pg's PoolClient we use. */
 interface PgClient {
+  on(event: 'error', listener: (err: Error) => void): unknown
+  removeListener(event: 'error', listener: (err: Error) => void): unknown
   query(config: { name?: string; text: string; values: unknown[] }): Promise<PostgresQueryResult<unknown>>
   release(destroy?: boolean): void
 }
@@ -41,6 +43,14 @@ class PreparingPool implements PostgresPool {
 
   async connect(): Promise<PostgresPoolClient> {
     const client = await this.#pool.connect()
+    // pg-pool listens for 'error' only on idle clients; a checked-out client whose connection is cut
+    // (server restart, pg_terminate_backend) between two queries of a transaction would emit an
+    // unhandled 'error' and crash the process. Keep it, and destroy the client on release.
+    let broken = false
+    const onError = () => {
+      broken = true
+    }
+    client.on('error', onError)
     const nameOf = (sql: string): string | undefined => {
       if (sql.length > PREPARE_MAX_SQL || !DML.test(sql)) return undefined
       let name = this.#names.get(sql)
@@ -54,7 +64,11 @@ class PreparingPool implements PostgresPool {
       const name = nameOf(sql)
       return client.query(name === undefined ? { text: sql, values: [...parameters] } : { name, text: sql, values: [...parameters] })
     }
-    return { query, release: (destroy?: boolean) => client.release(destroy) } as PostgresPoolClient
+    const release = (destroy?: boolean) => {
+      client.removeListener('error', onError)
+      client.release(destroy === true || broken)
+    }
+    return { query, release } as PostgresPoolClient
   }
 
   end(): Promise<void> {

@@ -8,6 +8,19 @@ import type { Database } from '../schema.js'
  */
 interface SqliteDriverDatabase extends SqliteDatabase {
   pragma(source: string): unknown
+  readonly inTransaction: boolean
+}
+
+/**
+ * SQLite rolls a transaction back by itself on SQLITE_FULL, _IOERR, _BUSY and _NOMEM
+ * (sqlite.org/lang_transaction.html); Kysely's ROLLBACK would then fail with "cannot rollback - no
+ * transaction is active" and replace the real error. Nothing to roll back: do nothing.
+ */
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
 }
 
 /**
@@ -27,6 +40,7 @@ class StatementCache implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    if (/^\s*rollback\s*$/i.test(sql) && !this.#db.inTransaction) return NOTHING_TO_ROLL_BACK
     let stmt = this.#statements.get(sql)
     if (stmt === undefined) {
       stmt = this.#db.prepare(sql)

@@ -1,0 +1,200 @@
+/**
+ * Faults in the service (issue 6 §4), PostgreSQL: the database missing at start, and the database
+ * becoming unreachable while `alertmail serve` runs. Requests then get 503 problem+json (never a 202
+ * for an event that was not stored, never a 500), readiness says 503, the process recovers on its
+ * own once the database is back, and every event that got a 202 is delivered (nothing accepted is lost).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, PG_ADMIN_URLS, type TestDatabase } from '../support/pg.js'
+import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { api, assertBuilt, MAIN, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
+import { spawn } from 'node:child_process'
+
+const TOKEN = 'faults-pg-admin-token-0123456789ab'
+
+async function adminClient(): Promise<pg.Client> {
+  let last: unknown
+  for (const url of PG_ADMIN_URLS) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 })
+    try {
+      await client.connect()
+      return client
+    } catch (err) {
+      last = err
+      await client.end().catch(() => {})
+    }
+  }
+  throw new Error('cannot reach PostgreSQL as postgres or root', { cause: last })
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, read, closed). */
+async function deadPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** Runs `serve` to its exit (bounded) and returns the exit code and output. */
+async function serveToExit(env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  assertBuilt()
+  const child = spawn(process.execPath, [MAIN, 'serve'], {
+    env: { PATH: process.env['PATH'] ?? '', ALERTMAIL_HOST: '127.0.0.1', ALERTMAIL_PORT: '0', ALERTMAIL_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? -1)))
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+describe('faults: PostgreSQL unavailable at start', () => {
+  const dirs: string[] = []
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  const cases = [
+    ['a database that does not exist', async () => {
+      const url = new URL(PG_ADMIN_URLS[0]!)
+      url.pathname = `/alertmail_missing_${process.pid}_${Date.now()}`
+      return url.toString()
+    }],
+    ['a port where nothing listens', async () => `postgres://postgres@127.0.0.1:${await deadPort()}/alertmail`],
+  ] as const
+
+  for (const [what, urlOf] of cases) {
+    it(`exits non-zero with a one-line reason and no stack trace (${what})`, { timeout: 120_000 }, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-faults-start-'))
+      dirs.push(dataDir)
+      const res = await serveToExit({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_DATABASE_URL: await urlOf(), ALERTMAIL_ADMIN_TOKEN: TOKEN })
+      // A supervisor (systemd, Kubernetes) restarts a failed process; exiting is what it expects.
+      expect(res.code, res.stderr).toBe(1)
+      expect(res.stdout).not.toContain('alertmail listening')
+      const lines = res.stderr.trim().split('\n')
+      expect(lines, res.stderr).toHaveLength(1)
+      expect(lines[0]).toMatch(/^alertmail: /)
+      expect(res.stderr).not.toMatch(/\n\s+at /)
+    })
+  }
+})
+
+describe('faults: PostgreSQL unreachable mid-run', () => {
+  let relay: Relay
+  let db: TestDatabase
+  let admin: pg.Client
+  let serve: ServeProcess | undefined
+  let dataDir: string
+  let blocked = false
+
+  const block = async () => {
+    blocked = true
+    await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`)
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name])
+  }
+  const unblock = async () => {
+    await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`)
+    blocked = false
+  }
+
+  beforeAll(async () => {
+    relay = await startRelay()
+    db = await createTestDatabase('alertmail_faults')
+    admin = await adminClient()
+    dataDir = mkdtempSync(join(tmpdir(), 'alertmail-faults-pg-'))
+  })
+  afterAll(async () => {
+    if (serve && serve.child.exitCode === null) {
+      serve.child.kill('SIGKILL')
+      await serve.exited
+    }
+    if (blocked) await unblock().catch(() => {})
+    await admin.end().catch(() => {})
+    await db.drop()
+    await relay.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('answers 503 while the database is gone, recovers on its own, and delivers every accepted event', { timeout: 600_000 }, async () => {
+    serve = await startServe({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_DATABASE_URL: db.url, ALERTMAIL_ADMIN_TOKEN: TOKEN, ALERTMAIL_WORKER_LEASE_MS: '5000' })
+    const call = api(serve.base, TOKEN)
+    expect((await call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
+    const put = await call('PUT', '/api/v1/settings/email', {
+      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
+      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 2, version: 0,
+    })
+    expect(put.status).toBe(200)
+
+    const accepted = new Set<string>()
+    let n = 0
+    const post = async () => {
+      const title = `dbfault-${String(n++).padStart(4, '0')}`
+      const res = await fetch(`${serve!.base}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ severity: 'critical', title, source: 'db-fault', dedupKey: title }),
+      })
+      const text = await res.text()
+      if (res.status === 202) accepted.add(title)
+      return { status: res.status, contentType: res.headers.get('content-type') ?? '', retryAfter: res.headers.get('retry-after'), json: text ? JSON.parse(text) : undefined }
+    }
+
+    for (let i = 0; i < 20; i++) expect((await post()).status).toBe(202)
+    expect((await fetch(`${serve.base}/readyz`)).status).toBe(200)
+
+    await block()
+    // The pool notices the terminated connections on first use; from then on every request must be 503.
+    const during: Awaited<ReturnType<typeof post>>[] = []
+    await waitFor(async () => {
+      const r = await post()
+      during.push(r)
+      return r.status === 503
+    }, 'a 503 from POST /api/v1/events', 120_000, () => JSON.stringify(during.at(-1)))
+    for (let i = 0; i < 10; i++) during.push(await post())
+    for (const r of during) expect([202, 503], JSON.stringify(r)).toContain(r.status)
+    const refused = during.filter((r) => r.status === 503)
+    expect(refused.length).toBeGreaterThanOrEqual(11)
+    for (const r of refused) {
+      expect(r.contentType).toMatch(/^application\/problem\+json/)
+      expect(r.json.code).toBe('ERR_STORE_UNAVAILABLE')
+      expect(r.json.status).toBe(503)
+      expect(Number(r.retryAfter)).toBeGreaterThan(0)
+    }
+    const ready = await fetch(`${serve.base}/readyz`)
+    expect(ready.status).toBe(503)
+    expect(ready.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    // The process stays up while the database is away.
+    expect(serve.child.exitCode).toBeNull()
+
+    await unblock()
+    await waitFor(async () => (await fetch(`${serve!.base}/readyz`)).status === 200, 'readyz 200 after the database is back', 120_000)
+    await waitFor(async () => (await post()).status === 202, 'events accepted again', 120_000)
+    for (let i = 0; i < 20; i++) expect((await post()).status).toBe(202)
+
+    // Every 202 reaches the relay: nothing accepted is lost.
+    const seen = new Set<string>()
+    let parsedUpTo = 0
+    const allSeen = async () => {
+      const fresh = relay.messages.slice(parsedUpTo)
+      parsedUpTo += fresh.length
+      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) {
+        const title = /dbfault-\d{4}/.exec(m.subject)?.[0]
+        if (title) seen.add(title)
+      }
+      return [...accepted].every((t) => seen.has(t))
+    }
+    await waitFor(allSeen, 'every accepted event at the relay', 300_000, () => `(${seen.size} of ${accepted.size} accepted; missing ${[...accepted].filter((t) => !seen.has(t)).slice(0, 5).join(', ')})`)
+    expect(serve.child.exitCode).toBeNull()
+    console.info(`faults/pg mid-run: ${n} posted, ${accepted.size} accepted, ${refused.length} refused 503, ${seen.size} delivered, ${[...accepted].filter((t) => !seen.has(t)).length} lost`)
+  })
+})
