@@ -49,6 +49,7 @@ export class SmtpPool {
   #connectFailed = false
   #closed = false
   readonly #drainWaiters: (() => void)[] = []
+  #capsLookup: Promise<Capabilities> | undefined
 
   constructor(opts: SmtpOptions) {
     this.#opts = opts
@@ -66,13 +67,34 @@ export class SmtpPool {
     })
   }
 
-  /** Capabilities of a live connection (opening one if needed): to learn SIZE before splitting. */
+  /**
+   * Capabilities of a live connection: to learn SIZE before splitting. Callers that arrive together
+   * share one lookup, so a burst of sends that each ask first opens one connection for it, not one
+   * each (a provider's connection limit would refuse the rest).
+   */
   async capabilities(): Promise<Capabilities> {
     for (const c of this.#conns) if (c.client.alive) return c.client.capabilities
+    if (this.#capsLookup === undefined) {
+      const lookup = this.#openForCapabilities()
+      this.#capsLookup = lookup
+      void lookup.then(
+        () => this.#forgetLookup(lookup),
+        () => this.#forgetLookup(lookup),
+      )
+    }
+    return this.#capsLookup
+  }
+
+  #forgetLookup(lookup: Promise<Capabilities>): void {
+    if (this.#capsLookup === lookup) this.#capsLookup = undefined
+  }
+
+  async #openForCapabilities(): Promise<Capabilities> {
     const client = await SmtpClient.connect(this.#opts)
     const conn: Conn = { client, inFlight: 0, checking: false, idleTimer: undefined }
     this.#conns.add(conn)
     this.#release(conn)
+    this.#pump()
     return client.capabilities
   }
 
@@ -111,6 +133,8 @@ export class SmtpPool {
         if (next !== undefined) this.#run(conn, next)
         else this.#release(conn)
         this.#pump()
+        // close() may be waiting for this connect to settle (the queue emptied meanwhile).
+        this.#notifyDrained()
       },
       (err: unknown) => {
         this.#connecting--

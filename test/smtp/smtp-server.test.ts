@@ -272,4 +272,19 @@ describe('SmtpPool', () => {
     await pool.close()
     expect(h.connections).toBe(1)
   })
+
+  it('keeps to maxConnections when a burst of sends each ask for capabilities() first (as the outbox does)', async () => {
+    const h = await server({ size: 5000 })
+    const pool = new SmtpPool(tlsOpts(h.port, { maxConnections: 3 }))
+    const results = await Promise.all(
+      Array.from({ length: 32 }, async (_, i) => {
+        expect((await pool.capabilities()).size).toBe(5000)
+        return pool.send(ENVELOPE, `Subject: ${i}\r\n\r\nbody\r\n`)
+      }),
+    )
+    await pool.close()
+    expect(results.every((r) => r.reply.code === 250)).toBe(true)
+    expect(h.received).toHaveLength(32)
+    expect(h.connections).toBeLessThanOrEqual(3)
+  })
 })
