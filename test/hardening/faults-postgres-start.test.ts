@@ -65,7 +65,8 @@ describe('faults: PostgreSQL unavailable at start', () => {
       expect(res.stdout).not.toContain('alertmail listening')
       const lines = res.stderr.trim().split('\n')
       expect(lines, res.stderr).toHaveLength(1)
-      expect(lines[0]).toMatch(/^alertmail: /)
+      // The line names the database (never the user or password) and the cause.
+      expect(lines[0]).toMatch(/^alertmail: cannot open the postgres database 127\.0\.0\.1:\d+\/alertmail\w*: \S/)
       expect(res.stderr).not.toMatch(/\n\s+at /)
     })
   }

@@ -1,19 +1,17 @@
 /**
- * Faults in the service (issue 6 §4), PostgreSQL: the database missing at start, and the database
- * becoming unreachable while `alertmail serve` runs. Requests then get 503 problem+json (never a 202
+ * Faults in the service (issue 6 §4), PostgreSQL (the database missing at start is
+ * faults-postgres-start.test.ts): the database becoming unreachable while `alertmail serve` runs. Requests then get 503 problem+json (never a 202
  * for an event that was not stored, never a 500), readiness says 503, the process recovers on its
  * own once the database is back, and every event that got a 202 is delivered (nothing accepted is lost).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, type AddressInfo } from 'node:net'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, PG_ADMIN_URLS, type TestDatabase } from '../support/pg.js'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, assertBuilt, MAIN, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
-import { spawn } from 'node:child_process'
+import { api, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-pg-admin-token-0123456789ab'
 
@@ -31,63 +29,6 @@ async function adminClient(): Promise<pg.Client> {
   }
   throw new Error('cannot reach PostgreSQL as postgres or root', { cause: last })
 }
-
-/** A port on 127.0.0.1 where nothing listens (bound, read, closed). */
-async function deadPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/** Runs `serve` to its exit (bounded) and returns the exit code and output. */
-async function serveToExit(env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  assertBuilt()
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', ALERTMAIL_HOST: '127.0.0.1', ALERTMAIL_PORT: '0', ALERTMAIL_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? -1)))
-  clearTimeout(timer)
-  return { code, stdout, stderr }
-}
-
-describe('faults: PostgreSQL unavailable at start', () => {
-  const dirs: string[] = []
-  afterAll(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  })
-
-  const cases = [
-    ['a database that does not exist', async () => {
-      const url = new URL(PG_ADMIN_URLS[0]!)
-      url.pathname = `/alertmail_missing_${process.pid}_${Date.now()}`
-      return url.toString()
-    }],
-    ['a port where nothing listens', async () => `postgres://postgres@127.0.0.1:${await deadPort()}/alertmail`],
-  ] as const
-
-  for (const [what, urlOf] of cases) {
-    it(`exits non-zero with a one-line reason and no stack trace (${what})`, { timeout: 120_000 }, async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-faults-start-'))
-      dirs.push(dataDir)
-      const res = await serveToExit({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_DATABASE_URL: await urlOf(), ALERTMAIL_ADMIN_TOKEN: TOKEN })
-      // A supervisor (systemd, Kubernetes) restarts a failed process; exiting is what it expects.
-      expect(res.code, res.stderr).toBe(1)
-      expect(res.stdout).not.toContain('alertmail listening')
-      const lines = res.stderr.trim().split('\n')
-      expect(lines, res.stderr).toHaveLength(1)
-      expect(lines[0]).toMatch(/^alertmail: /)
-      expect(res.stderr).not.toMatch(/\n\s+at /)
-    })
-  }
-})
 
 describe('faults: PostgreSQL unreachable mid-run', () => {
   let relay: Relay
