@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, parseMail, startServe, type ServeProcess } from './support.js'
+import { api, messageIdsByTitle, startServe, titleTracker, type ServeProcess } from './support.js'
 
 const TOTAL = 2000
 const TOKEN = 'e2e-crash-admin-token-0123456789'
@@ -57,25 +57,12 @@ describe('crash safety', () => {
 
     serve = await startServe(env())
     call = api(serve.base, TOKEN)
-    // Parse each arriving mail once; the condition is every title seen.
-    const seen = new Set<string>()
-    let parsedUpTo = 0
-    const allSeen = async () => {
-      const fresh = relay.messages.slice(parsedUpTo)
-      parsedUpTo += fresh.length
-      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) seen.add(/crash-\d{4}/.exec(m.subject)?.[0] ?? '')
-      return seen.size >= TOTAL
-    }
-    await waitFor(allSeen, 'every notification at the relay', 900_000, () => `(${seen.size} distinct of ${relay.messages.length} mails)`)
+    const titles = titleTracker(relay, /crash-\d{4}/)
+    await waitFor(async () => (await titles.update()).size >= TOTAL, 'every notification at the relay', 900_000, () => `(${titles.seen.size} distinct of ${relay.messages.length} mails)`)
     await waitFor(async () => (await call('GET', '/api/v1/health')).json.queueDepth === 0, 'an empty queue', 120_000)
 
-    const parsed = await Promise.all(relay.messages.map((m) => parseMail(m.raw)))
-    const byTitle = new Map<string, string[]>()
-    for (const m of parsed) {
-      const title = /crash-\d{4}/.exec(m.subject)?.[0]
-      expect(title, m.subject).toBeDefined()
-      byTitle.set(title!, [...(byTitle.get(title!) ?? []), m.messageId])
-    }
+    const { parsed, byTitle, untitled } = await messageIdsByTitle(relay, /crash-\d{4}/)
+    expect(untitled).toEqual([])
     expect(byTitle.size).toBe(TOTAL)
     const duplicates = [...byTitle.values()].filter((ids) => ids.length > 1)
     expect(parsed.length - TOTAL).toBeLessThanOrEqual(MAX_IN_FLIGHT)

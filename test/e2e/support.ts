@@ -78,3 +78,37 @@ export async function parseMail(raw: string): Promise<{ subject: string; message
   const mail = await simpleParser(raw)
   return { subject: mail.subject ?? '', messageId: mail.messageId ?? '', text: mail.text ?? '' }
 }
+
+/**
+ * The titles `pattern` finds in the subjects of the mails a relay received, parsing each mail
+ * once: `update()` reads what arrived since its last call (cheap enough for a waitFor condition).
+ */
+export function titleTracker(relay: { readonly messages: readonly { readonly raw: string }[] }, pattern: RegExp): { readonly seen: Set<string>; readonly update: () => Promise<Set<string>> } {
+  const seen = new Set<string>()
+  let parsedUpTo = 0
+  return {
+    seen,
+    update: async () => {
+      const fresh = relay.messages.slice(parsedUpTo)
+      parsedUpTo += fresh.length
+      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) {
+        const title = pattern.exec(m.subject)?.[0]
+        if (title !== undefined) seen.add(title)
+      }
+      return seen
+    },
+  }
+}
+
+/** Every mail a relay received, by the title `pattern` finds in its subject: title → Message-IDs. */
+export async function messageIdsByTitle(relay: { readonly messages: readonly { readonly raw: string }[] }, pattern: RegExp): Promise<{ parsed: { subject: string; messageId: string }[]; byTitle: Map<string, string[]>; untitled: string[] }> {
+  const parsed = await Promise.all(relay.messages.map((m) => parseMail(m.raw)))
+  const byTitle = new Map<string, string[]>()
+  const untitled: string[] = []
+  for (const m of parsed) {
+    const title = pattern.exec(m.subject)?.[0]
+    if (title === undefined) untitled.push(m.subject)
+    else byTitle.set(title, [...(byTitle.get(title) ?? []), m.messageId])
+  }
+  return { parsed, byTitle, untitled }
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
+import { api, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-disk-admin-token-0123456789'
 
@@ -115,15 +115,9 @@ describe('faults: disk full under SQLite', () => {
     for (let i = 0; i < 3; i++) expect((await post(5)).status).toBe(202)
     expect((await fetch(`${serve.base}/readyz`)).status).toBe(200)
 
-    const seen = new Set<string>()
-    let parsedUpTo = 0
+    const { seen, update } = titleTracker(relay, /disk-\d{5}/)
     const allSeen = async () => {
-      const fresh = relay.messages.slice(parsedUpTo)
-      parsedUpTo += fresh.length
-      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) {
-        const title = /disk-\d{5}/.exec(m.subject)?.[0]
-        if (title) seen.add(title)
-      }
+      await update()
       return [...accepted].every((t) => seen.has(t))
     }
     await waitFor(allSeen, 'every accepted event at the relay', 300_000, () => `(${seen.size} of ${accepted.size} accepted)`)

@@ -11,7 +11,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, PG_ADMIN_URLS, type TestDatabase } from '../support/pg.js'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
+import { api, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-pg-admin-token-0123456789ab'
 
@@ -123,15 +123,9 @@ describe('faults: PostgreSQL unreachable mid-run', () => {
     for (let i = 0; i < 20; i++) expect((await post()).status).toBe(202)
 
     // Every 202 reaches the relay: nothing accepted is lost.
-    const seen = new Set<string>()
-    let parsedUpTo = 0
+    const { seen, update } = titleTracker(relay, /dbfault-\d{4}/)
     const allSeen = async () => {
-      const fresh = relay.messages.slice(parsedUpTo)
-      parsedUpTo += fresh.length
-      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) {
-        const title = /dbfault-\d{4}/.exec(m.subject)?.[0]
-        if (title) seen.add(title)
-      }
+      await update()
       return [...accepted].every((t) => seen.has(t))
     }
     await waitFor(allSeen, 'every accepted event at the relay', 300_000, () => `(${seen.size} of ${accepted.size} accepted; missing ${[...accepted].filter((t) => !seen.has(t)).slice(0, 5).join(', ')})`)

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, parseMail, startServe, type ServeProcess } from '../e2e/support.js'
+import { api, messageIdsByTitle, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOTAL = 200
 const TOKEN = 'faults-sigterm-admin-token-012345'
@@ -65,24 +65,12 @@ describe('faults: SIGTERM during delivery', () => {
 
     serve = await startServe(env())
     call = api(serve.base, TOKEN)
-    const seen = new Set<string>()
-    let parsedUpTo = 0
-    const allSeen = async () => {
-      const fresh = relay.messages.slice(parsedUpTo)
-      parsedUpTo += fresh.length
-      for (const m of await Promise.all(fresh.map((x) => parseMail(x.raw)))) seen.add(/term-\d{3}/.exec(m.subject)?.[0] ?? '')
-      return seen.size >= TOTAL
-    }
-    await waitFor(allSeen, 'every notification at the relay', 600_000, () => `(${seen.size} distinct of ${relay.messages.length} mails)`)
+    const titles = titleTracker(relay, /term-\d{3}/)
+    await waitFor(async () => (await titles.update()).size >= TOTAL, 'every notification at the relay', 600_000, () => `(${titles.seen.size} distinct of ${relay.messages.length} mails)`)
     await waitFor(async () => (await call('GET', '/api/v1/health')).json.queueDepth === 0, 'an empty queue', 120_000)
 
-    const parsed = await Promise.all(relay.messages.map((m) => parseMail(m.raw)))
-    const byTitle = new Map<string, string[]>()
-    for (const m of parsed) {
-      const title = /term-\d{3}/.exec(m.subject)?.[0]
-      expect(title, m.subject).toBeDefined()
-      byTitle.set(title!, [...(byTitle.get(title!) ?? []), m.messageId])
-    }
+    const { byTitle, untitled } = await messageIdsByTitle(relay, /term-\d{3}/)
+    expect(untitled).toEqual([])
     expect(byTitle.size).toBe(TOTAL)
     const duplicates = [...byTitle.values()].filter((ids) => ids.length > 1)
     expect(duplicates.length).toBeLessThanOrEqual(MAX_IN_FLIGHT)
