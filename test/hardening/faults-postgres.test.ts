@@ -7,28 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, PG_ADMIN_URLS, type TestDatabase } from '../support/pg.js'
+import { adminClient, createTestDatabase, type TestDatabase } from '../support/pg.js'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
 import { api, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-pg-admin-token-0123456789ab'
 
-async function adminClient(): Promise<pg.Client> {
-  let last: unknown
-  for (const url of PG_ADMIN_URLS) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 })
-    try {
-      await client.connect()
-      return client
-    } catch (err) {
-      last = err
-      await client.end().catch(() => {})
-    }
-  }
-  throw new Error('cannot reach PostgreSQL as postgres or root', { cause: last })
-}
 
 describe('faults: PostgreSQL unreachable mid-run', () => {
   let relay: Relay
@@ -51,7 +37,7 @@ describe('faults: PostgreSQL unreachable mid-run', () => {
   beforeAll(async () => {
     relay = await startRelay()
     db = await createTestDatabase('alertmail_faults')
-    admin = await adminClient()
+    admin = (await adminClient()).client
     dataDir = mkdtempSync(join(tmpdir(), 'alertmail-faults-pg-'))
   })
   afterAll(async () => {

@@ -18,7 +18,8 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-async function adminClient(): Promise<{ client: pg.Client; base: string }> {
+/** A connection to the server's maintenance database, as the first role that is let in. */
+export async function adminClient(): Promise<{ client: pg.Client; base: string }> {
   let lastError: unknown
   for (const base of PG_ADMIN_URLS) {
     const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 10_000 })
