@@ -8,12 +8,12 @@
  * received) and `<n>.json` (envelope, ESMTP parameters, TLS version, authenticated user).
  * Ports come from the script itself (bound to 127.0.0.1:0), printed as one JSON line.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeTestCerts } from './certs.js'
+import { spawnDaemon, waitForDaemon } from './daemon.js'
 
 /** Debian's interpreter: python3-aiosmtpd is installed for it, not for any other python3 on PATH. */
 export const PYTHON_BIN = '/usr/bin/python3'
@@ -56,15 +56,6 @@ export interface AiosmtpdOptions {
 export function aiosmtpdAvailable(): boolean {
   return existsSync(PYTHON_BIN) && existsSync('/usr/lib/python3/dist-packages/aiosmtpd')
 }
-
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL')
-    } catch { /* already gone */ }
-  }
-})
 
 const SCRIPT = String.raw`
 import asyncio, json, os, ssl, sys
@@ -140,44 +131,24 @@ export async function startAiosmtpd(opts: AiosmtpdOptions): Promise<AiosmtpdServ
   const configFile = join(dir, 'config.json')
   await writeFile(configFile, JSON.stringify({ spool, certFile: certs.certFile, keyFile: certs.keyFile, username: opts.username, password: opts.password }), { mode: 0o600 })
 
-  const child = spawn(PYTHON_BIN, [join(dir, 'server.py'), configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', PYTHONUNBUFFERED: '1' } })
-  live.add(child)
-  let out = ''
-  let err = ''
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve() }))
-
+  const daemon = spawnDaemon(PYTHON_BIN, [join(dir, 'server.py'), configFile], { env: { PATH: process.env['PATH'] ?? '', PYTHONUNBUFFERED: '1' } })
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await daemon.stop()
     await rm(dir, { recursive: true, force: true })
     await rm(certs.dir, { recursive: true, force: true })
   }
 
   let ready: { implicit: number; starttls: number; version: string }
   try {
-    ready = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no ports within 30 s')), 30_000)
-      child.stdout.on('data', () => {
-        const line = out.split('\n').find((l) => l.startsWith('{'))
-        if (line !== undefined && out.includes('\n')) {
-          clearTimeout(timer)
-          resolve(JSON.parse(line))
-        }
-      })
-      void exited.then(() => {
-        clearTimeout(timer)
-        reject(new Error(`exited (${child.exitCode ?? child.signalCode})`))
-      })
-    })
+    // The script prints one JSON line with its ports once both listeners are bound.
+    ready = await waitForDaemon(daemon, 'ports line', () => {
+      const out = daemon.stdout()
+      const line = out.slice(0, out.lastIndexOf('\n') + 1).split('\n').find((l) => l.startsWith('{'))
+      return line === undefined ? undefined : (JSON.parse(line) as { implicit: number; starttls: number; version: string })
+    }, 30_000)
   } catch (e) {
     await stop()
-    throw new Error(`aiosmtpd did not start: ${String(e)}\n${err}`, { cause: e })
+    throw new Error(`aiosmtpd did not start: ${String(e)}\n${daemon.stderr()}`, { cause: e })
   }
 
   const messages = async (): Promise<AiosmtpdMessage[]> => {
@@ -202,11 +173,11 @@ export async function startAiosmtpd(opts: AiosmtpdOptions): Promise<AiosmtpdServ
       for (;;) {
         const found = await messages()
         if (found.length >= count) return found
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} message(s) at aiosmtpd, have ${found.length}\n${err}`)
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} message(s) at aiosmtpd, have ${found.length}\n${daemon.stderr()}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     },
-    log: () => err,
+    log: () => daemon.stderr(),
     stop,
   }
 }

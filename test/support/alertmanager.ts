@@ -5,11 +5,11 @@
  * (`--cluster.listen-address=`), and short group timings so a test does not wait minutes.
  * https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnDaemon, waitForDaemon } from './daemon.js'
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager'
 
@@ -49,15 +49,6 @@ export function alertmanagerAvailable(): boolean {
   return existsSync(ALERTMANAGER_BIN)
 }
 
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL')
-    } catch { /* already gone */ }
-  }
-})
-
 export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Alertmanager> {
   const dir = await mkdtemp(join(tmpdir(), 'alertmail-alertmanager-'))
   const config = join(dir, 'alertmanager.yml')
@@ -83,53 +74,33 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Aler
     }],
   }, null, 2))
 
-  const child = spawn(ALERTMANAGER_BIN, [
+  const daemon = spawnDaemon(ALERTMANAGER_BIN, [
     `--config.file=${config}`,
     `--storage.path=${join(dir, 'data')}`,
     '--web.listen-address=127.0.0.1:0',
     '--cluster.listen-address=',
     '--log.level=debug',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir })
-  live.add(child)
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve() }))
+  ], { cwd: dir })
+  const out = () => daemon.output()
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await daemon.stop()
     await rm(dir, { recursive: true, force: true })
   }
 
   let base: string
   try {
-    base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('not listening within 60 s')), 60_000)
-      const check = () => {
-        const m = /msg="Listening on" address=(127\.0\.0\.1:\d+)/.exec(out)
-        if (m?.[1]) {
-          clearTimeout(timer)
-          resolve(`http://${m[1]}`)
-        }
-      }
-      child.stdout.on('data', check)
-      child.stderr.on('data', check)
-      void exited.then(() => {
-        clearTimeout(timer)
-        reject(new Error(`exited (${child.exitCode ?? child.signalCode})`))
-      })
-    })
+    // Port 0: the bound address is only in its log.
+    base = await waitForDaemon(daemon, '"Listening on" log line', () => {
+      const m = /msg="Listening on" address=(127\.0\.0\.1:\d+)/.exec(out())
+      return m?.[1] === undefined ? undefined : `http://${m[1]}`
+    }, 60_000)
     await waitReady(base, 60_000)
   } catch (e) {
-    const text = out
+    const text = out()
     await stop()
     throw new Error(`alertmanager did not start: ${String(e)}\n${text}`, { cause: e })
   }
-  const version = /version=([0-9][^,) ]*)/.exec(out)?.[1] ?? 'unknown'
+  const version = /version=([0-9][^,) ]*)/.exec(out())?.[1] ?? 'unknown'
 
   return {
     base,
@@ -139,7 +110,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Aler
       if (res.status !== 200) throw new Error(`POST /api/v2/alerts: ${res.status} ${await res.text()}`)
     },
     alerts: async () => (await fetch(`${base}/api/v2/alerts`)).json() as Promise<unknown[]>,
-    log: () => out,
+    log: out,
     stop,
   }
 }

@@ -6,11 +6,12 @@
  * (`dovecot -F -c CONF`) as our child, so stop() (and a process exit) ends it by its pid.
  * Needs root (Dovecot's master drops privileges for its auth process) and /usr/sbin/dovecot.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnDaemon, waitForDaemon } from './daemon.js'
 
 export const DOVECOT_BIN = '/usr/sbin/dovecot'
 
@@ -35,15 +36,6 @@ export interface DovecotAuth {
 export function dovecotAvailable(): boolean {
   return existsSync(DOVECOT_BIN) && process.getuid?.() === 0
 }
-
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL')
-    } catch { /* already gone */ }
-  }
-})
 
 export async function startDovecotAuth(opts: DovecotOptions): Promise<DovecotAuth> {
   const dir = await mkdtemp(join(tmpdir(), 'alertmail-dovecot-'))
@@ -91,24 +83,14 @@ service auth {
   }
 }
 `)
-  const child = spawn(DOVECOT_BIN, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
-  live.add(child)
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c))
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve() }))
-  const log = async () => `${output}${await readFile(logFile, 'utf8').catch(() => '')}`
+  const daemon = spawnDaemon(DOVECOT_BIN, ['-F', '-c', conf])
+  const log = async () => `${daemon.output()}${await readFile(logFile, 'utf8').catch(() => '')}`
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await daemon.stop()
     await rm(dir, { recursive: true, force: true })
   }
   try {
-    await waitForSocket(socketPath, child, 30_000)
+    await waitForDaemon(daemon, `auth socket at ${socketPath}`, async () => ((await stat(socketPath).catch(() => undefined))?.isSocket() ? true : undefined), 30_000)
   } catch (e) {
     const text = await log()
     await stop()
@@ -134,15 +116,4 @@ service auth {
 
 function uidOf(user: string): number {
   return Number(execFileSync('id', ['-u', user]).toString().trim())
-}
-
-async function waitForSocket(path: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`dovecot exited (${child.exitCode ?? child.signalCode})`)
-    const st = await stat(path).catch(() => undefined)
-    if (st?.isSocket()) return
-    if (Date.now() > deadline) throw new Error(`no auth socket at ${path}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
