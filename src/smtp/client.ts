@@ -4,13 +4,14 @@ import type { Envelope, SmtpOptions } from './options.js'
 import { openSession } from './send.js'
 import type { Session } from './session.js'
 import type { Steps } from './steps.js'
-import { modeOf, prepareJob, runTransaction, type Job, type Mode } from './transaction.js'
+import { recipientsPerTransaction, SendPlan } from './send-plan.js'
+import { modeOf, prepareMessage, runTransaction, type Job, type Mode } from './transaction.js'
 import type { MessageInput, SendOptions, SendResult, SessionContext, TlsInfo } from './types.js'
 
-/** A message waiting on this connection, with its caller's promise. */
+/** A message waiting on this connection (one or more transactions), with its caller's promise. */
 interface QueuedJob {
   readonly kind: 'send'
-  readonly job: Job
+  readonly plan: SendPlan
   readonly signal: AbortSignal | undefined
   resolve(r: SendResult): void
   reject(e: unknown): void
@@ -42,6 +43,8 @@ export class SmtpClient {
   readonly #queue: (QueuedJob | QueuedTask)[] = []
   #busy = false
   #transactions = 0
+  /** The send whose transactions are running: its next one is pipelined first. */
+  #current: SendPlan | undefined
 
   private constructor(session: Session, opts: SmtpOptions, caps: Capabilities, steps: Steps) {
     this.#session = session
@@ -79,24 +82,27 @@ export class SmtpClient {
   /**
    * Sends one message. Refused recipients are returned in `rejected` while at least one is
    * accepted; otherwise throws SmtpError (ERR_SMTP_REJECTED with every refusal in `rejected`).
+   * More than maxRecipientsPerMessage recipients go in several transactions merged into one
+   * result (SendPlan); more than MAX_RECIPIENTS_PER_SEND are refused with ERR_SMTP_ENVELOPE.
    */
   async send(envelope: Envelope, message: MessageInput, opts: SendOptions = {}): Promise<SendResult> {
     return this.submit(this.prepare(envelope, message), opts.signal)
   }
 
-  /** Formats and checks a message against this server (SIZE, 8BITMIME, SMTPUTF8). Throws early. */
-  prepare(envelope: Envelope, message: MessageInput): Job {
-    return prepareJob(envelope, message, this.#caps, this.#opts, this.#mode)
+  /** Formats and checks a message against this server (SIZE, 8BITMIME, SMTPUTF8, recipient count). Throws early. */
+  prepare(envelope: Envelope, message: MessageInput): SendPlan {
+    const perTransaction = recipientsPerTransaction(this.#opts)
+    return new SendPlan(prepareMessage(envelope, message, this.#caps, this.#opts, this.#mode), perTransaction)
   }
 
-  /** Queues a prepared job (the pool keeps the Job to know whether it was committed). */
-  submit(job: Job, signal?: AbortSignal): Promise<SendResult> {
+  /** Queues a prepared send (the pool keeps the plan to know whether it was committed). */
+  submit(plan: SendPlan, signal?: AbortSignal): Promise<SendResult> {
     const failure = this.#session.failure
     if (failure !== undefined) return Promise.reject(failure)
     if (signal?.aborted === true) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: signal.reason }))
-    this.#transactions++
+    this.#transactions += plan.planned
     return new Promise<SendResult>((resolve, reject) => {
-      this.#queue.push({ kind: 'send', job, signal, resolve, reject })
+      this.#queue.push({ kind: 'send', plan, signal, resolve, reject })
       if (!this.#busy) void this.#drain()
     })
   }
@@ -159,27 +165,57 @@ export class SmtpClient {
         continue
       }
       if (q.signal?.aborted === true) {
+        // Its MAIL/RCPT/DATA may already be on the wire behind the previous message (RFC 2920
+        // §3.1), with a 354 to come: the session cannot be brought back in step, so it ends.
+        if (q.plan.started) this.#session.destroy()
         q.reject(new SmtpError('ERR_SMTP_ABORTED', 'operation aborted', { cause: q.signal.reason }))
         continue
       }
       const unbind = this.#session.bindSignal(q.signal)
       try {
-        q.resolve(await runTransaction(this.#session, q.job, this.#mode, this.#steps, this.#takeNext))
+        q.resolve(await this.#deliver(q.plan))
       } catch (e) {
-        // Session failures were published when they happened; refusals are published here.
-        if (e !== this.#session.failure && e instanceof Error) this.#session.tracer.error(e)
         q.reject(e)
       } finally {
+        this.#current = undefined
         unbind()
       }
     }
     this.#busy = false
   }
 
-  /** The next queued message, if its envelope may be pipelined now. */
+  /** The transactions of one send, in turn; refusals are data (SendPlan), a broken session ends it. */
+  async #deliver(plan: SendPlan): Promise<SendResult> {
+    this.#current = plan
+    let counted = plan.planned
+    for (let job = plan.next(); job !== undefined; job = plan.next()) {
+      try {
+        plan.delivered(job, await runTransaction(this.#session, job, this.#mode, this.#steps, this.#takeNext))
+      } catch (e) {
+        // Session failures were published when they happened; refusals are published here.
+        if (e !== this.#session.failure && e instanceof Error) this.#session.tracer.error(e)
+        // A failed session ends the send (not `alive`: that is also false while the replies to
+        // the next transaction's pipelined envelope wait to be read).
+        if (this.#session.failure !== undefined) return plan.broken(e)
+        plan.refused(job, e)
+      } finally {
+        // Deferred recipients made more transactions than planned: count them too.
+        if (plan.built > counted) {
+          this.#transactions += plan.built - counted
+          counted = plan.built
+        }
+      }
+    }
+    return plan.result()
+  }
+
+  /** The next transaction to pipeline: the current send's next one, else the next queued message's first. */
   readonly #takeNext = (): Job | undefined => {
+    if (this.#mode.chunking) return undefined // BDAT LAST already travels with MAIL/RCPT (RFC 3030 §4.2)
+    const own = this.#current?.peek()
+    if (own !== undefined) return own
     const next = this.#queue[0]
-    if (next?.kind !== 'send' || next.job.chunked || next.signal?.aborted === true) return undefined
-    return next.job
+    if (next?.kind !== 'send' || next.signal?.aborted === true) return undefined
+    return next.plan.peek()
   }
 }

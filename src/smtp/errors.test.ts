@@ -13,6 +13,11 @@ describe('classify', () => {
     ['ERR_SMTP_SIZE', { code: 552, enhanced: '5.3.4', text: '' }, 'permanent'],
     ['ERR_SMTP_TIMEOUT', undefined, 'transient'],
     ['ERR_SMTP_ENVELOPE', undefined, 'permanent'],
+    // RFC 5321 §4.5.3.1.10: "too many recipients" is temporary, even as 552
+    ['ERR_SMTP_REJECTED', { code: 552, enhanced: '5.5.3', text: '' }, 'transient'],
+    ['ERR_SMTP_REJECTED', { code: 452, enhanced: '4.5.3', text: '' }, 'transient'],
+    ['ERR_SMTP_REJECTED', { code: 552, enhanced: '5.2.2', text: '' }, 'permanent'],
+    ['ERR_SMTP_REJECTED', { code: 550, enhanced: '5.5.3', text: '' }, 'permanent'],
   ] as const)('%s with %j is %s', (code, reply, expected) => {
     expect(classify(code, reply)).toBe(expected)
   })

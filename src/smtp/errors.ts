@@ -18,7 +18,7 @@ export const SMTP_ERRORS = {
   ERR_SMTP_PROTOCOL: { retry: 'transient', meaning: 'The server broke the protocol: garbage or unexpected reply.' },
   ERR_SMTP_SIZE: { retry: 'permanent', meaning: 'The message exceeds the SIZE the server advertised (RFC 1870) or it said 5.3.4.' },
   ERR_SMTP_UNSUPPORTED: { retry: 'permanent', meaning: 'The message needs an extension the server lacks (8-bit body without 8BITMIME, non-ASCII address without SMTPUTF8).' },
-  ERR_SMTP_ENVELOPE: { retry: 'permanent', meaning: 'Invalid envelope: no recipient, or an address with CR, LF, NUL or angle brackets.' },
+  ERR_SMTP_ENVELOPE: { retry: 'permanent', meaning: 'Invalid envelope: no recipient, more than MAX_RECIPIENTS_PER_SEND (10,000) recipients, or an address with CR, LF, NUL or angle brackets.' },
   ERR_SMTP_ABORTED: { retry: 'transient', meaning: 'Cancelled by the caller (AbortSignal) or the pool closed.' },
   ERR_SMTP_CONFIG: { retry: 'transient', meaning: 'The options forbid this session: auth required but HELO-only, credentials refused in clear text, missing password or token.' },
 } as const satisfies Record<string, { retry: Retry | 'by-reply'; fallback?: Retry; meaning: string }>
@@ -31,6 +31,9 @@ export function classify(code: SmtpErrorCode, reply?: Reply): Retry {
   const row: { retry: Retry | 'by-reply'; fallback?: Retry } = SMTP_ERRORS[code]
   if (row.retry !== 'by-reply') return row.retry
   if (reply === undefined) return row.fallback ?? 'transient'
+  // RFC 5321 §4.5.3.1.10: "too many recipients" (X.5.3, RFC 3463 §3.6) is temporary even as 552:
+  // the same recipients fit in another transaction.
+  if ((reply.code === 452 || reply.code === 552) && reply.enhanced?.endsWith('.5.3') === true) return 'transient'
   const cls = reply.enhanced !== undefined ? reply.enhanced.charCodeAt(0) - 0x30 : Math.floor(reply.code / 100)
   return cls === 5 ? 'permanent' : 'transient'
 }

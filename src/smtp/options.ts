@@ -72,6 +72,12 @@ export interface SmtpOptions {
   readonly maxConnections?: number
   readonly maxMessagesPerConnection?: number
   readonly idleTimeoutMs?: number
+  /**
+   * Most RCPT TO in one transaction; an envelope with more goes out as several transactions of the
+   * same message (RFC 5321 §4.5.3.1.8: a server need only buffer 100). Default
+   * DEFAULT_MAX_RECIPIENTS_PER_MESSAGE; must be an integer ≥ 1.
+   */
+  readonly maxRecipientsPerMessage?: number
 }
 
 export interface Envelope {
@@ -88,3 +94,16 @@ export const POOL_DEFAULTS = {
   /** Below the 300 s servers allow an idle client (RFC 5321 §4.5.3.2.7), so we close first. */
   idleTimeoutMs: 30_000,
 } as const
+
+/**
+ * RFC 5321 §4.5.3.1.8: a server MUST accept at least 100 RCPT commands per transaction, so 100 is
+ * the most a client can count on everywhere. Larger envelopes are split into transactions of this size.
+ */
+export const DEFAULT_MAX_RECIPIENTS_PER_MESSAGE = 100
+
+/**
+ * The most recipients one send() takes (ERR_SMTP_ENVELOPE above it, before any connection): an
+ * envelope is held in memory and answered recipient by recipient, so it must be bounded. Alert
+ * mail goes to a handful of people; 10,000 leaves room for any real list.
+ */
+export const MAX_RECIPIENTS_PER_SEND = 10_000

@@ -2,7 +2,8 @@ import type { Capabilities } from './capabilities.js'
 import { SmtpClient } from './client.js'
 import { SmtpError } from './errors.js'
 import { POOL_DEFAULTS, type Envelope, type SmtpOptions } from './options.js'
-import type { Job } from './transaction.js'
+import { recipientsPerTransaction, type SendPlan } from './send-plan.js'
+import { checkRecipientCount } from './transaction.js'
 import type { MessageInput, SendOptions, SendResult } from './types.js'
 
 interface Conn {
@@ -61,10 +62,24 @@ export class SmtpPool {
   /** Same contract as SmtpClient.send. */
   send(envelope: Envelope, message: MessageInput, opts: SendOptions = {}): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new SmtpError('ERR_SMTP_ABORTED', 'the pool is closed'))
+    const refusal = this.#refuse(envelope)
+    if (refusal !== undefined) return Promise.reject(refusal)
     return new Promise<SendResult>((resolve, reject) => {
       this.#queue.push({ envelope, message, signal: opts.signal, resolve, reject, retried: false })
       this.#pump()
     })
+  }
+
+  /** An envelope no connection should be opened for (too many recipients, a bad recipient limit). */
+  #refuse(envelope: Envelope): SmtpError | undefined {
+    try {
+      checkRecipientCount(envelope)
+      recipientsPerTransaction(this.#opts)
+      return undefined
+    } catch (e) {
+      if (e instanceof SmtpError) return e
+      throw e
+    }
   }
 
   /**
@@ -187,16 +202,16 @@ export class SmtpPool {
       this.#pump()
       this.#notifyDrained()
     }
-    let job: Job
+    let plan: SendPlan
     try {
-      job = conn.client.prepare(pending.envelope, pending.message)
+      plan = conn.client.prepare(pending.envelope, pending.message)
     } catch (e) {
       settle()
       pending.reject(e)
       after()
       return
     }
-    conn.client.submit(job, pending.signal).then(
+    conn.client.submit(plan, pending.signal).then(
       (result) => {
         settle()
         pending.resolve(result)
@@ -206,7 +221,7 @@ export class SmtpPool {
         settle()
         // The connection died before the end of data was written: nothing was delivered, so the
         // message moves to another connection once instead of failing.
-        const movable = !job.committed && !pending.retried && !conn.client.alive && pending.signal?.aborted !== true
+        const movable = !plan.committed && !pending.retried && !conn.client.alive && pending.signal?.aborted !== true
         if (movable && e instanceof SmtpError && (e.code === 'ERR_SMTP_CLOSED' || e.code === 'ERR_SMTP_ABORTED' || e.code === 'ERR_SMTP_TIMEOUT')) {
           pending.retried = true
           this.#queue.unshift(pending)

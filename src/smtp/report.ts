@@ -2,6 +2,8 @@ import type { Capabilities } from './capabilities.js'
 import { SmtpClient } from './client.js'
 import { SmtpError } from './errors.js'
 import type { Envelope, SmtpOptions } from './options.js'
+import { recipientsPerTransaction } from './send-plan.js'
+import { checkRecipientCount } from './transaction.js'
 import type { ErrorSummary, MessageInput, SendOptions, SendResult, SessionContext, Step, TlsInfo, TranscriptEntry } from './types.js'
 
 export interface SendReport {
@@ -33,6 +35,9 @@ export async function sendWithReport(opts: SmtpOptions, envelope: Envelope, mess
   const { ctx, steps, transcript } = recorder(o.signal)
   let client: SmtpClient | undefined
   try {
+    // Refused before connecting: nothing on the wire for an envelope we would not send.
+    checkRecipientCount(envelope)
+    recipientsPerTransaction(opts)
     client = await SmtpClient.connect(opts, ctx)
     const result = await client.send(envelope, message, { signal: o.signal })
     await client.quit()

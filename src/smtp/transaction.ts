@@ -2,7 +2,7 @@ import type { Capabilities } from './capabilities.js'
 import { bdatChunks, prepareBody, type PreparedBody } from './data-stream.js'
 import { formatMailFrom, formatRcptTo, isAscii } from './envelope.js'
 import { classify, SmtpError, type RejectedRecipient } from './errors.js'
-import type { Envelope, SmtpOptions } from './options.js'
+import { MAX_RECIPIENTS_PER_SEND, type Envelope, type SmtpOptions } from './options.js'
 import { formatReply, type Reply } from './reply.js'
 import type { Batch, Session } from './session.js'
 import type { Steps } from './steps.js'
@@ -11,9 +11,23 @@ import type { MessageInput, SendResult } from './types.js'
 /** Above this a BDAT message goes in several chunks (RFC 3030 §2), keeping writes bounded. */
 const BDAT_CHUNK_BYTES = 8 * 1024 * 1024
 
-/** One message, formatted once, ready for the wire. `envelopeSent`/`committed` track pipelining. */
-export interface Job {
+/** A message formatted once per send: checked against the server, MAIL and every RCPT line built. */
+export interface PreparedMessage {
   readonly envelope: Envelope
+  /** The same MAIL FROM (SIZE, BODY, SMTPUTF8, RET, ENVID) opens every transaction of the send. */
+  readonly mail: string
+  /** One RCPT TO line per `envelope.to` entry, in the same order. */
+  readonly rcpts: readonly string[]
+  readonly body: PreparedBody
+  /** BDAT (RFC 3030) instead of DATA */
+  readonly chunked: boolean
+}
+
+/** One transaction, ready for the wire. `envelopeSent`/`committed` track pipelining. */
+export interface Job {
+  /** The recipients of this transaction, and their positions in the envelope. */
+  readonly to: readonly string[]
+  readonly indexes: readonly number[]
   readonly mail: string
   readonly rcpts: readonly string[]
   readonly body: PreparedBody
@@ -23,6 +37,18 @@ export interface Job {
   envelopeSent: boolean
   /** The end of data has been written: from here a retry could deliver twice. */
   committed: boolean
+  /** The RCPT replies, read: set before the content goes out (and before a refusal is thrown). */
+  rcpt: RcptOutcome | undefined
+}
+
+export interface RcptOutcome {
+  readonly accepted: string[]
+  readonly rejected: RejectedRecipient[]
+  /**
+   * Refused for lack of room in this transaction (isTooManyRecipients): not rejected, to be sent
+   * again in a later one (RFC 5321 §4.5.3.1.10). `at` is the position in `Job.to`.
+   */
+  readonly deferred: { readonly at: number; readonly reply: Reply }[]
 }
 
 export interface Mode {
@@ -41,8 +67,9 @@ export function modeOf(opts: SmtpOptions, caps: Capabilities): Mode {
  * Everything decided before a byte is sent: checks against the server's capabilities, so an
  * oversized or 8-bit message is refused before MAIL (never a half-sent transaction).
  */
-export function prepareJob(envelope: Envelope, message: MessageInput, caps: Capabilities, opts: SmtpOptions, mode: Mode): Job {
+export function prepareMessage(envelope: Envelope, message: MessageInput, caps: Capabilities, opts: SmtpOptions, mode: Mode): PreparedMessage {
   if (envelope.to.length === 0) throw new SmtpError('ERR_SMTP_ENVELOPE', 'no recipients')
+  checkRecipientCount(envelope)
   const body = prepareBody(message, !mode.chunking)
   // RFC 1870 §6.1: a client SHOULD NOT send a message larger than the advertised SIZE.
   if (caps.size !== undefined && body.size > caps.size) {
@@ -76,7 +103,43 @@ export function prepareJob(envelope: Envelope, message: MessageInput, caps: Capa
   })
   const notify = dsn ? opts.dsnNotify : undefined
   const rcpts = envelope.to.map((to) => formatRcptTo(to, { notify }))
-  return { envelope, mail, rcpts, body, chunked: mode.chunking, envelopeSent: false, committed: false }
+  return { envelope, mail, rcpts, body, chunked: mode.chunking }
+}
+
+/** The transaction of `message` to the recipients at `indexes` of its envelope. */
+export function transactionOf(message: PreparedMessage, indexes: readonly number[]): Job {
+  return {
+    to: indexes.map((i) => message.envelope.to[i] as string),
+    indexes,
+    mail: message.mail,
+    rcpts: indexes.map((i) => message.rcpts[i] as string),
+    body: message.body,
+    chunked: message.chunked,
+    envelopeSent: false,
+    committed: false,
+    rcpt: undefined,
+  }
+}
+
+/** MAX_RECIPIENTS_PER_SEND: checked before connecting (pool, report) and again before MAIL. */
+export function checkRecipientCount(envelope: Envelope): void {
+  if (envelope.to.length > MAX_RECIPIENTS_PER_SEND) {
+    throw new SmtpError('ERR_SMTP_ENVELOPE', `${envelope.to.length} recipients; one send takes at most ${MAX_RECIPIENTS_PER_SEND} (MAX_RECIPIENTS_PER_SEND)`)
+  }
+}
+
+/**
+ * RFC 5321 §4.5.3.1.10: a server out of room for recipients answers 452 (an older one 552, which
+ * the client SHOULD take as temporary), and the client sends those recipients in a later
+ * transaction. But 452 also means "insufficient system storage" (§4.2.3, RFC 3463 4.3.1) or a full
+ * mailbox (4.2.2): those stay refusals. So only codes decide, never words (STYLE.md §2.5): the
+ * enhanced code X.5.3 "too many recipients" (RFC 3463 §3.6), or, without an enhanced code, a
+ * 452/552 after this transaction accepted a recipient (then the limit is the likely cause).
+ */
+export function isTooManyRecipients(reply: Reply, afterAccepted: boolean): boolean {
+  if (reply.code !== 452 && reply.code !== 552) return false
+  if (reply.enhanced !== undefined) return reply.enhanced.endsWith('.5.3')
+  return afterAccepted
 }
 
 /** MAIL, every RCPT and DATA in one group: RFC 2920 §3.1 lets DATA end a group. */
@@ -115,6 +178,8 @@ export async function runTransaction(session: Session, job: Job, mode: Mode, ste
     replies = await lockstep(session, job, chunks)
   }
   const outcome = evaluate(job, replies)
+  // Only a transaction whose MAIL was accepted has RCPT replies to speak of.
+  if (replies[0]?.code === 250) job.rcpt = outcome
   steps.record('mail', start, replies[0]?.code === 250, replies[0])
   if (replies.length > 1 && steps.enabled) steps.record('rcpt', start, outcome.accepted.length > 0, rcptSummary(outcome, replies[n]))
   if (outcome.failure !== undefined) {
@@ -153,6 +218,12 @@ async function lockstep(session: Session, job: Job, chunks: ReturnType<typeof bd
     const reply = await session.exchange(r)
     replies.push(reply)
     if (isAccepted(reply)) accepted++
+    else if (isTooManyRecipients(reply, accepted > 0)) {
+      // RFC 5321 §4.5.3.1.10: the server has no room for more in this transaction; the rest of
+      // this batch waits for the next one unasked (the same reply stands for them).
+      while (replies.length <= job.rcpts.length) replies.push(reply)
+      break
+    }
   }
   if (accepted === 0) return replies
   if (!job.chunked) {
@@ -169,9 +240,7 @@ async function lockstep(session: Session, job: Job, chunks: ReturnType<typeof bd
   return replies
 }
 
-interface Outcome {
-  readonly accepted: string[]
-  readonly rejected: RejectedRecipient[]
+interface Outcome extends RcptOutcome {
   readonly failure?: SmtpError
 }
 
@@ -179,31 +248,35 @@ interface Outcome {
 function evaluate(job: Job, replies: readonly Reply[]): Outcome {
   const accepted: string[] = []
   const rejected: RejectedRecipient[] = []
+  const deferred: { at: number; reply: Reply }[] = []
   const mail = replies[0] as Reply
-  if (mail.code !== 250) return { accepted, rejected, failure: refusal(mail, 'MAIL FROM') }
-  const to = job.envelope.to
+  if (mail.code !== 250) return { accepted, rejected, deferred, failure: refusal(mail, 'MAIL FROM') }
+  const to = job.to
   for (let i = 0; i < to.length; i++) {
     const reply = replies[i + 1]
     if (reply === undefined) break
     if (isAccepted(reply)) accepted.push(to[i] as string)
+    else if (isTooManyRecipients(reply, accepted.length > 0)) deferred.push({ at: i, reply })
     else rejected.push({ recipient: to[i] as string, reply })
   }
   if (accepted.length === 0) {
+    // Nothing to send the content to: every refusal, the "no room" ones too, goes to the caller.
+    const all = [...rejected, ...deferred.map((d) => ({ recipient: to[d.at] as string, reply: d.reply }))]
     // The most retryable refusal speaks for the message: one 4xx means trying again can help.
-    const first = rejected.find((r) => classify('ERR_SMTP_REJECTED', r.reply) === 'transient') ?? rejected[0]
-    const summary = rejected.map((r) => `${r.recipient}: ${formatReply(r.reply)}`).join('; ')
+    const first = all.find((r) => classify('ERR_SMTP_REJECTED', r.reply) === 'transient') ?? all[0]
     return {
       accepted,
       rejected,
-      failure: new SmtpError('ERR_SMTP_REJECTED', `every recipient was refused (${summary})`, { reply: first?.reply, command: 'RCPT TO', rejected }),
+      deferred,
+      failure: new SmtpError('ERR_SMTP_REJECTED', `every recipient was refused (${summarize(all)})`, { reply: first?.reply, command: 'RCPT TO', rejected: all }),
     }
   }
   for (let i = to.length + 1; i < replies.length; i++) {
     const reply = replies[i] as Reply
     const expected = job.chunked ? 250 : 354
-    if (reply.code !== expected) return { accepted, rejected, failure: refusal(reply, job.chunked ? 'BDAT' : 'DATA') }
+    if (reply.code !== expected) return { accepted, rejected, deferred, failure: refusal(reply, job.chunked ? 'BDAT' : 'DATA') }
   }
-  return { accepted, rejected }
+  return { accepted, rejected, deferred }
 }
 
 /**
@@ -212,9 +285,15 @@ function evaluate(job: Job, replies: readonly Reply[]): Outcome {
  * rest), so a partly failed Send Test Mail shows who did not get it. `ok` says whether any did.
  */
 function rcptSummary(outcome: Outcome, last: Reply | undefined): Reply | string | undefined {
-  if (outcome.rejected.length === 0) return last
-  const refused = outcome.rejected.map((r) => `${r.recipient}: ${formatReply(r.reply)}`).join('; ')
-  return `${outcome.accepted.length} accepted, ${outcome.rejected.length} refused (${refused})`
+  const later = outcome.deferred.length === 0 ? '' : `, ${outcome.deferred.length} for a later transaction (${formatReply((outcome.deferred[0] as { reply: Reply }).reply)})`
+  if (outcome.rejected.length === 0) return later === '' ? last : `${outcome.accepted.length} accepted${later}`
+  return `${outcome.accepted.length} accepted, ${outcome.rejected.length} refused (${summarize(outcome.rejected)})${later}`
+}
+
+/** `a@x: 550 5.1.1 …; b@x: …`, the first few only: an envelope can hold thousands. */
+export function summarize(refused: readonly RejectedRecipient[], most = 10): string {
+  const shown = refused.slice(0, most).map((r) => `${r.recipient}: ${formatReply(r.reply)}`).join('; ')
+  return refused.length > most ? `${shown}; and ${refused.length - most} more` : shown
 }
 
 /** Any octet ≥ 0x80 after the header section (the first empty line, RFC 5322 §2.1). */

@@ -4,11 +4,15 @@ import type { Reply } from './reply.js'
 /** A whole RFC 5322 message. The client normalises CRLF, dot-stuffs (or uses BDAT) and detects 8-bit bytes. */
 export type MessageInput = Buffer | Uint8Array | string
 
-/** Partial results are data (STYLE.md §2.5): refused recipients do not throw while one is accepted. */
+/**
+ * Partial results are data (STYLE.md §2.5): refused recipients do not throw while one is accepted.
+ * A send of more than maxRecipientsPerMessage recipients takes several transactions, merged here
+ * (SendPlan in send-plan.ts says how each recipient ends up in `accepted` or `rejected`).
+ */
 export interface SendResult {
   readonly accepted: string[]
   readonly rejected: RejectedRecipient[]
-  /** The reply to the end of data (or BDAT LAST). */
+  /** The reply to the end of data (or BDAT LAST) of the last transaction the server accepted. */
   readonly reply: Reply
 }
 

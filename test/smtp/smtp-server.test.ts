@@ -288,3 +288,42 @@ describe('SmtpPool', () => {
     expect(h.connections).toBeLessThanOrEqual(3)
   })
 })
+
+describe('recipients per message (RFC 5321 §4.5.3.1.8, §4.5.3.1.10)', () => {
+  const to = Array.from({ length: 250 }, (_, i) => `r${i}@example.com`)
+
+  it('250 recipients at 100 per message: 3 transactions of 100/100/50 over one STARTTLS connection, same bytes, one result', async () => {
+    const h = await server()
+    const pool = new SmtpPool(tlsOpts(h.port, { maxRecipientsPerMessage: 100, dsnRet: 'HDRS' }))
+    const result = await pool.send({ from: 'a@example.com', to, envelopeId: 'env-1' }, MESSAGE)
+    await pool.close()
+    expect(h.mailFrom).toBe(3)
+    expect(h.connections).toBe(1)
+    expect(h.received.map((r) => r.session.envelope.rcptTo.length)).toEqual([100, 100, 50])
+    expect(h.received.flatMap((r) => r.session.envelope.rcptTo.map((a) => a.address))).toEqual(to)
+    expect(h.received.every((r) => r.body.toString() === MESSAGE)).toBe(true)
+    expect(h.received.map((r) => [r.session.envelope.dsn?.envid, r.session.envelope.dsn?.ret])).toEqual(Array(3).fill(['env-1', 'HDRS']))
+    expect(result.accepted).toEqual(to)
+    expect(result.rejected).toEqual([])
+  })
+
+  it('a server with room for 40 per transaction (452 4.5.3): everyone is delivered once, over several transactions', async () => {
+    const h = await server({
+      onRcptTo(_addr, session, cb) {
+        if (session.envelope.rcptTo.length >= 40) {
+          cb(Object.assign(new Error('4.5.3 Too many recipients'), { responseCode: 452 }))
+          return
+        }
+        cb()
+      },
+    })
+    const pool = new SmtpPool(tlsOpts(h.port, { maxRecipientsPerMessage: 100 }))
+    const result = await pool.send({ from: 'a@example.com', to }, MESSAGE)
+    await pool.close()
+    const delivered = h.received.flatMap((r) => r.session.envelope.rcptTo.map((a) => a.address))
+    expect(delivered.sort()).toEqual([...to].sort())
+    expect(result.accepted.sort()).toEqual([...to].sort())
+    expect(result.rejected).toEqual([])
+    expect(h.mailFrom).toBe(7)
+  })
+})
