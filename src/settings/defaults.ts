@@ -53,6 +53,8 @@ export const DEFAULT_VALUES = {
   allowInsecureAuth: false,
   maxConnections: 2,
   maxMessagesPerConnection: 100,
+  /** RFC 5321 §4.5.3.1.8: every server buffers 100 (DEFAULT_MAX_RECIPIENTS_PER_MESSAGE in smtp/options.ts). */
+  maxRecipientsPerMessage: 100,
   rateLimitPerMinute: 0,
   maxMessageBytes: 0,
   retry: RETRY_DEFAULTS,

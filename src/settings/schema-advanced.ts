@@ -78,7 +78,7 @@ export const RetrySettings = Type.Object({
 }, {
   ...strict, default: {},
   ...annotate({
-    section: 'advanced', order: 15, title: 'Retry Policy',
+    section: 'advanced', order: 16, title: 'Retry Policy',
     description: 'How failed deliveries are retried: exponential backoff with jitter, bounded in count and age.',
   }),
 })
@@ -103,7 +103,7 @@ export const TemplateSettings = Type.Object({
 }, {
   ...strict, default: {},
   ...annotate({
-    section: 'advanced', order: 18, title: 'Templates',
+    section: 'advanced', order: 19, title: 'Templates',
     description:
       'Templates of the notification mails (LiquidJS, strict variables such as summary, message, severityLabel, ' +
       'applianceName, consoleUrl). Empty strings use the built-in ones.',
@@ -181,14 +181,21 @@ export const ADVANCED_FIELDS = {
     description: 'A connection is closed and reopened after this many messages (some relays limit it).',
     examples: [100],
   }),
+  maxRecipientsPerMessage: integer(D.maxRecipientsPerMessage, 1, 1000, {
+    section: 'advanced', order: 13, title: 'Max Recipients per Message',
+    description:
+      'Most recipients in one SMTP transaction; a message to more is sent as several transactions of the same ' +
+      'message. 100 is what every server must accept (RFC 5321 §4.5.3.1.8); lower it for relays that allow fewer.',
+    examples: [100, 50],
+  }),
   rateLimitPerMinute: integer(D.rateLimitPerMinute, 0, 1_000_000, {
-    section: 'advanced', order: 13, title: 'Rate Limit', unit: 'per minute',
+    section: 'advanced', order: 14, title: 'Rate Limit', unit: 'per minute',
     description:
       'Most messages sent per minute, critical alerts first; match your provider\'s limit. 0 = unlimited.',
     examples: [30],
   }),
   maxMessageBytes: integer(D.maxMessageBytes, 0, 1_073_741_824, {
-    section: 'advanced', order: 14, title: 'Max Message Size', unit: 'bytes',
+    section: 'advanced', order: 15, title: 'Max Message Size', unit: 'bytes',
     description:
       'Largest message to send in one piece, in bytes; with Enable Partial Email larger ones are split. ' +
       '0 = only the server\'s advertised SIZE limit applies.',
@@ -196,12 +203,12 @@ export const ADVANCED_FIELDS = {
   }),
   retry: RetrySettings,
   applianceName: text(D.applianceName, MAX_LENGTHS.applianceName, {
-    section: 'advanced', order: 16, title: 'Appliance Name',
+    section: 'advanced', order: 17, title: 'Appliance Name',
     description: 'Name of this appliance, shown in the subject and body of notifications.',
     examples: ['edge-waf-01'],
   }, { headerSafe: true }),
   consoleUrl: text(D.consoleUrl, MAX_LENGTHS.url, {
-    section: 'advanced', order: 17, title: 'Console URL',
+    section: 'advanced', order: 18, title: 'Console URL',
     description: 'http(s) address of the management console, linked from notifications. Empty: no link.',
     examples: ['https://waf.example.com/'],
   }, { headerSafe: true }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_MAX_RECIPIENTS_PER_MESSAGE } from '../smtp/index.js'
 import type { EmailSettings } from './schema.js'
 import { smtpOptionsFromSettings } from './to-smtp-options.js'
 import { validateEmailSettings } from './validate.js'
@@ -39,6 +40,7 @@ const EVERYTHING = settings({
   allowInsecureAuth: true,
   maxConnections: 7,
   maxMessagesPerConnection: 42,
+  maxRecipientsPerMessage: 25,
   rateLimitPerMinute: 99,
   maxMessageBytes: 1_000_000,
   applianceName: 'edge-01',
@@ -68,6 +70,7 @@ describe('smtpOptionsFromSettings', () => {
       quitWait: false,
       maxConnections: 7,
       maxMessagesPerConnection: 42,
+      maxRecipientsPerMessage: 25,
     })
   })
 
@@ -77,7 +80,7 @@ describe('smtpOptionsFromSettings', () => {
       host: 'smtp.example.com', port: 587, encryption: 'TLS', startTls: true, connectionTimeoutMs: 0,
       socketTimeoutMs: 0, ehlo: true, tlsMinVersion: 'TLSv1.2', tlsVerify: true, allowInsecureAuth: false,
       eightBitMime: false, dsnRet: 'NONE', dsnNotify: [], userSet: false, quitWait: true, maxConnections: 2,
-      maxMessagesPerConnection: 100,
+      maxMessagesPerConnection: 100, maxRecipientsPerMessage: DEFAULT_MAX_RECIPIENTS_PER_MESSAGE,
     })
     expect('heloName' in opts).toBe(false)
     expect('tlsCa' in opts).toBe(false)
@@ -120,5 +123,24 @@ describe('smtpOptionsFromSettings', () => {
   it('does not share the dsnNotify array with the settings', () => {
     const opts = smtpOptionsFromSettings(EVERYTHING)
     expect(opts.dsnNotify).not.toBe(EVERYTHING.dsnNotify)
+  })
+})
+
+describe('maxRecipientsPerMessage', () => {
+  it('defaults to the SMTP client\'s default (RFC 5321 §4.5.3.1.8: 100)', () => {
+    expect(settings({}).maxRecipientsPerMessage).toBe(DEFAULT_MAX_RECIPIENTS_PER_MESSAGE)
+    expect(DEFAULT_MAX_RECIPIENTS_PER_MESSAGE).toBe(100)
+  })
+
+  it.each([0, 1001, 2.5, '50', -1])('refuses %j with an error naming the field', (value) => {
+    const r = validateEmailSettings({ maxRecipientsPerMessage: value })
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(r.errors.map((e) => e.field)).toEqual(['maxRecipientsPerMessage'])
+    expect(r.errors[0]?.message).toMatch(/1.*1000|integer/)
+  })
+
+  it.each([1, 1000])('accepts the bound %d', (value) => {
+    expect(settings({ maxRecipientsPerMessage: value }).maxRecipientsPerMessage).toBe(value)
   })
 })

@@ -46,6 +46,7 @@ export function smtpOptionsFromSettings(settings: EmailSettings, secrets: SmtpSe
     quitWait: settings.quitWait,
     maxConnections: settings.maxConnections,
     maxMessagesPerConnection: settings.maxMessagesPerConnection,
+    maxRecipientsPerMessage: settings.maxRecipientsPerMessage,
   }
 }
 
