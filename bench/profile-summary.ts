@@ -9,6 +9,7 @@ interface ProfileNode {
   readonly id: number
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
   readonly hitCount?: number
+  readonly children?: readonly number[]
 }
 interface CpuProfile {
   readonly nodes: readonly ProfileNode[]
@@ -29,6 +30,8 @@ export interface ProfileSummary {
   readonly totalMs: number
   readonly topFunctions: ProfileEntry[]
   readonly byFile: ProfileEntry[]
+  /** Time with the function anywhere on the stack (each sample counted once per function): where a pass goes. */
+  readonly inclusive: ProfileEntry[]
 }
 
 function shortUrl(url: string): string {
@@ -64,10 +67,25 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
     file.set(where, (file.get(where) ?? 0) + us)
     total += us
   }
+  // Inclusive time: walk each sampled node up to the root once, counting every function once.
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const incl = new Map<string, number>()
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at)
+      if (node === undefined || node.callFrame.url === '') continue
+      const { functionName, url, lineNumber } = node.callFrame
+      seen.add(`${functionName === '' ? '(anonymous)' : functionName} ${shortUrl(url)}:${String(lineNumber + 1)}`)
+    }
+    for (const key of seen) incl.set(key, (incl.get(key) ?? 0) + us)
+  }
   const rank = (m: Map<string, number>): ProfileEntry[] =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, selfMs: round(us / 1000, 1), percent: round((100 * us) / Math.max(1, total), 1) }))
-  return { totalMs: round(total / 1000, 1), topFunctions: rank(fn), byFile: rank(file) }
+  return { totalMs: round(total / 1000, 1), topFunctions: rank(fn), byFile: rank(file), inclusive: rank(incl) }
 }

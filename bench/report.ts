@@ -73,7 +73,15 @@ export function renderReport(
       )
       const l = service.latency
       if (l !== undefined)
-        out.push(`event → relay at ${String(l.offeredPerSecond)}/s: p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms (${String(l.delivered)}/${String(l.events)} delivered)`)
+        out.push(
+          `event → relay at ${String(l.offeredPerSecond)}/s: p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms (${String(l.delivered)}/${String(l.events)} delivered), serve CPU ${n(l.serveCpuMsPerEvent)} ms/event`,
+        )
+      if (l?.profile !== undefined) {
+        out.push(`Profile of serve during the latency case: ${l.profile.file}`)
+        out.push(table(['self ms', '%', 'function'], l.profile.summary.topFunctions.slice(0, 20).map((e) => [String(e.selfMs), String(e.percent), e.name])))
+        out.push(table(['self ms', '%', 'file'], l.profile.summary.byFile.slice(0, 15).map((e) => [String(e.selfMs), String(e.percent), e.name])))
+        out.push(table(['incl ms', '%', 'function (on the stack)'], l.profile.summary.inclusive.slice(0, 40).map((e) => [String(e.selfMs), String(e.percent), e.name])))
+      }
       const m = service.memory
       if (m !== undefined)
         out.push(

@@ -9,6 +9,8 @@
  *   npm run bench -- --clients=ours        one client only
  *   npm run bench -- --no-profile          skip the --cpu-prof run of our client
  *   npm run bench -- --no-postgres         service figures on SQLite only
+ *   npm run bench -- --only=service --service-cases=latency,memory   some service cases (ingest, latency, memory)
+ *   npm run bench -- --only=service --service-cases=latency --serve-profile   the latency case's serve under --cpu-prof
  *   other flags: --messages=N --rtt-messages=N --window=N --delay-ms=N --repeat=N --queued=N --out=FILE
  * Every flag can also be given as an environment variable: BENCH_QUICK=1, BENCH_ONLY=rtt, …
  */
@@ -20,13 +22,13 @@ import type { ClientName } from './clients.js'
 import { CLIENTS } from './clients.js'
 import { renderReport } from './report.js'
 import type { ServiceSuiteResult } from './service-suite.js'
-import { runServiceSuite } from './service-suite.js'
+import { runServiceSuite, SERVICE_CASES, type ServiceCase } from './service-suite.js'
 import type { SmtpSuiteResult } from './smtp-suite.js'
 import { runSmtpSuite } from './smtp-suite.js'
 import { checkTargets, ratios } from './targets.js'
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=loopback,rtt,service] [--clients=ours,nodemailer]
-  [--no-profile] [--no-postgres] [--messages=N] [--rtt-messages=N] [--window=N] [--delay-ms=N]
+  [--no-profile] [--no-postgres] [--service-cases=ingest,latency,memory] [--serve-profile] [--messages=N] [--rtt-messages=N] [--window=N] [--delay-ms=N]
   [--repeat=N] [--queued=N] [--out=FILE]`
 
 function flags(argv: readonly string[]): Map<string, string> {
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
   const only = new Set((f.get('only') ?? 'loopback,rtt,service').split(',').flatMap((s) => (s === 'smtp' ? ['loopback', 'rtt'] : [s.trim()])))
   const clients = (f.get('clients') ?? CLIENTS.join(',')).split(',').map((s) => s.trim()) as ClientName[]
   for (const c of clients) if (!CLIENTS.includes(c)) throw new Error(`unknown client ${c}`)
-  const partial = quick || ['only', 'clients', 'messages', 'rtt-messages', 'queued', 'postgres', 'repeat'].some((k) => f.has(k))
+  const serviceCases = (f.get('service-cases') ?? SERVICE_CASES.join(',')).split(',').map((s) => s.trim()) as ServiceCase[]
+  for (const c of serviceCases) if (!SERVICE_CASES.includes(c)) throw new Error(`unknown service case ${c}\n${USAGE}`)
+  const partial = quick || ['only', 'clients', 'messages', 'rtt-messages', 'queued', 'postgres', 'repeat', 'service-cases'].some((k) => f.has(k))
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const out = f.get('out') ?? (partial ? undefined : join(root, 'bench', 'results', 'latest.json'))
   const log = (line: string): void => {
@@ -94,7 +98,14 @@ async function main(): Promise<void> {
   }
   let service: ServiceSuiteResult | undefined
   if (only.has('service'))
-    service = await runServiceSuite({ quick, postgres: f.get('postgres') !== 'false', queued: int(f, 'queued', quick ? 20_000 : 100_000), log })
+    service = await runServiceSuite({
+      quick,
+      cases: serviceCases,
+      ...(f.get('serve-profile') === 'true' ? { profileDir: join(os.tmpdir(), 'alertmail-bench-profiles') } : {}),
+      postgres: f.get('postgres') !== 'false',
+      queued: int(f, 'queued', quick ? 20_000 : 100_000),
+      log,
+    })
 
   const rs = ratios(smtp?.cases ?? [])
   const targets = checkTargets(smtp, service)

@@ -11,12 +11,15 @@
  * - memory: RSS (/proc/PID/status) idle, with N notifications queued while the relay is down, and
  *   while the queue drains once it is back.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { Helper } from './children.js'
 import type { KeepAliveClient } from './http-load.js'
 import { closedLoop, openLoop } from './http-load.js'
 import { createBenchDatabase } from './pg-database.js'
 import { ServeProcess } from './serve-process.js'
 import { percentile, round } from './stats.js'
+import { summariseProfile, type ProfileSummary } from './profile-summary.js'
 
 export interface IngestFigure {
   readonly db: 'sqlite' | 'postgres'
@@ -40,6 +43,10 @@ export interface LatencyFigure {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** CPU of the serve process per offered event, from the first post until the last arrival. */
+  readonly serveCpuMsPerEvent: number
+  /** Summary of the serve profile when `profileDir` was given (node --cpu-prof of that serve). */
+  readonly profile?: { readonly file: string; readonly summary: ProfileSummary }
 }
 
 export interface MemoryFigure {
@@ -68,8 +75,15 @@ export interface ServiceSuiteResult {
   readonly errors: string[]
 }
 
+export const SERVICE_CASES = ['ingest', 'latency', 'memory'] as const
+export type ServiceCase = (typeof SERVICE_CASES)[number]
+
 export interface ServiceSuiteOptions {
   readonly quick: boolean
+  /** Which cases to run (default all): `--service-cases=latency,memory` re-measures those alone. */
+  readonly cases?: readonly ServiceCase[]
+  /** Run the latency case's serve under `node --cpu-prof` and write the profile here. */
+  readonly profileDir?: string
   readonly postgres: boolean
   /** Notifications queued for the memory figure (100,000 in a full run). */
   readonly queued: number
@@ -167,8 +181,14 @@ async function ingest(db: 'sqlite' | 'postgres', opts: ServiceSuiteOptions, erro
 async function latency(opts: ServiceSuiteOptions, errors: string[]): Promise<LatencyFigure | undefined> {
   const sink = await Helper.sink('fast-pipelining', { trace: true })
   let serve: ServeProcess | undefined
+  let profileFile: string | undefined
   try {
-    serve = await ServeProcess.start()
+    if (opts.profileDir !== undefined) mkdirSync(opts.profileDir, { recursive: true })
+    const profileName = `serve-latency-${new Date().toISOString().replaceAll(':', '')}.cpuprofile`
+    serve = await ServeProcess.start(
+      opts.profileDir === undefined ? {} : { execArgv: ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName}`] },
+    )
+    if (opts.profileDir !== undefined) profileFile = join(opts.profileDir, profileName)
     await configure(serve, sink.port)
     await groupingOff(serve)
     const perSecond = 200
@@ -176,6 +196,7 @@ async function latency(opts: ServiceSuiteOptions, errors: string[]): Promise<Lat
     const run = Date.now().toString(36)
     const body = (i: number): string =>
       JSON.stringify({ severity: 'critical', title: `Latency probe bnch${String(i)}z`, source: 'bench', dedupKey: `lat-${run}-${String(i)}` })
+    const cpu0 = serve.cpuMs()
     const sent = await openLoop(serve.http, '/api/v1/events', body, { perSecond, count })
     const arrived = new Map<number, number>()
     let last = Date.now()
@@ -186,8 +207,10 @@ async function latency(opts: ServiceSuiteOptions, errors: string[]): Promise<Lat
       for (const [id, at] of traces) if (!arrived.has(id)) arrived.set(id, at)
       await sleep(200)
     }
+    // Until the last arrival, not the end of the wait: the 200 ms polls of the sink cost nothing there.
+    const cpu = serve.cpuMs() - cpu0
     const lat = [...arrived].map(([id, at]) => at - (sent.sentAt[id] ?? Number.NaN)).filter((x) => Number.isFinite(x))
-    const f: LatencyFigure = {
+    const base = {
       offeredPerSecond: perSecond,
       events: count,
       delivered: arrived.size,
@@ -195,10 +218,19 @@ async function latency(opts: ServiceSuiteOptions, errors: string[]): Promise<Lat
       p50Ms: round(percentile(lat, 50), 1),
       p99Ms: round(percentile(lat, 99), 1),
       maxMs: round(Math.max(...lat), 1),
+      serveCpuMsPerEvent: round(cpu / count, 3),
     }
-    opts.log(`  event → relay at ${String(perSecond)}/s: p50 ${String(f.p50Ms)} ms, p99 ${String(f.p99Ms)} ms, ${String(f.delivered)}/${String(count)} delivered`)
+    opts.log(
+      `  event → relay at ${String(perSecond)}/s: p50 ${String(base.p50Ms)} ms, p99 ${String(base.p99Ms)} ms, ${String(base.delivered)}/${String(count)} delivered, serve CPU ${String(base.serveCpuMsPerEvent)} ms/event`,
+    )
     if (sent.firstError !== undefined) errors.push(`latency posts: ${sent.firstError}`)
-    return f
+    if (profileFile === undefined) return base
+    // V8 writes the profile when serve exits (SIGTERM → a clean exit).
+    await serve.stop()
+    serve = undefined
+    const summary = summariseProfile(profileFile, 60)
+    opts.log(`  serve profile: ${profileFile} (${String(summary.totalMs)} ms sampled)`)
+    return { ...base, profile: { file: profileFile, summary } }
   } catch (err) {
     errors.push(`latency: ${String(err)}`)
     opts.log(`  latency: FAILED ${String(err)}`)
@@ -316,9 +348,12 @@ export async function runServiceSuite(opts: ServiceSuiteOptions): Promise<Servic
     opts.log(`  not measured: ${note}`)
     return { measured: false, note, ingest: [], errors: [note] }
   }
-  const figures = [...(await ingest('sqlite', opts, errors)), ...(opts.postgres ? await ingest('postgres', opts, errors) : [])]
-  const lat = await latency(opts, errors)
-  const mem = await memory(opts, errors)
+  const cases = new Set(opts.cases ?? SERVICE_CASES)
+  const figures = cases.has('ingest')
+    ? [...(await ingest('sqlite', opts, errors)), ...(opts.postgres ? await ingest('postgres', opts, errors) : [])]
+    : []
+  const lat = cases.has('latency') ? await latency(opts, errors) : undefined
+  const mem = cases.has('memory') ? await memory(opts, errors) : undefined
   return {
     measured: true,
     ingest: figures,
