@@ -1,5 +1,28 @@
 import { describe, expect, test } from 'vitest'
-import { previewTemplates, renderNotification, sampleInput, validateTemplates } from './templates.js'
+import { DEFAULT_HTML_TEMPLATE, DEFAULT_SUBJECT_TEMPLATE, DEFAULT_TEXT_TEMPLATE } from './default-templates.js'
+import { isBuiltIn, previewTemplates, renderNotification, sampleInput, templateVariables, validateTemplates } from './templates.js'
+
+describe('what a rendering depends on', () => {
+  // The Notifier renders the built-in templates once per time zone and shares the result between
+  // recipients: that is only right while they read nothing else of the recipient.
+  test('the built-in templates read no recipient field (only the zone, through time and timeZone)', () => {
+    for (const [field, source] of [
+      ['subject', DEFAULT_SUBJECT_TEMPLATE],
+      ['text', DEFAULT_TEXT_TEMPLATE],
+      ['html', DEFAULT_HTML_TEMPLATE],
+    ] as const) {
+      expect(templateVariables(field, source)).not.toContain('recipient')
+    }
+    expect(templateVariables('subject', 'Hi {{ recipient.name }}')).toContain('recipient')
+  })
+
+  test('isBuiltIn: blank or absent fields are the built-in templates, anything else is not', () => {
+    expect(isBuiltIn(undefined)).toBe(true)
+    expect(isBuiltIn({ subject: '', text: ' ', html: '' })).toBe(true)
+    expect(isBuiltIn({ subject: DEFAULT_SUBJECT_TEMPLATE })).toBe(true)
+    expect(isBuiltIn({ subject: '', text: 'Hello {{ recipient.name }}', html: '' })).toBe(false)
+  })
+})
 
 describe('default templates', () => {
   test('subject carries severity, title and source', () => {

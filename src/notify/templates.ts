@@ -5,7 +5,8 @@
  * that never end. HTML output is escaped by default; the subject is collapsed to one line so a value
  * with CR/LF can never inject a header (RFC 5322 §2.2: header fields end at CRLF).
  */
-import { Liquid, type Template } from 'liquidjs'
+import { createRequire } from 'node:module'
+import type * as LiquidJs from 'liquidjs'
 import { buildContext, type ContextInput, type TemplateContext } from './context.js'
 import { DEFAULT_HTML_TEMPLATE, DEFAULT_SUBJECT_TEMPLATE, DEFAULT_TEXT_TEMPLATE } from './default-templates.js'
 import type { FieldIssue } from './field-issue.js'
@@ -51,23 +52,33 @@ const common = {
   cache: false,
 } as const
 
-const engines: Readonly<Record<Field, Liquid>> = {
-  subject: new Liquid(common),
-  text: new Liquid(common),
-  html: new Liquid({ ...common, outputEscape: 'escape' }),
+/**
+ * LiquidJS is loaded on the first render or validation, not when the service starts: an idle service
+ * renders nothing (idle RSS, issue 8). The package is CommonJS, so a synchronous require keeps every
+ * render synchronous and on this one path.
+ */
+const requireCjs = createRequire(import.meta.url)
+let engines: Readonly<Record<Field, LiquidJs.Liquid>> | undefined
+
+function engine(field: Field): LiquidJs.Liquid {
+  if (engines === undefined) {
+    const { Liquid } = requireCjs('liquidjs') as typeof LiquidJs
+    engines = { subject: new Liquid(common), text: new Liquid(common), html: new Liquid({ ...common, outputEscape: 'escape' }) }
+  }
+  return engines[field]
 }
 
 /** Compiled templates by field and source; administrators' templates change rarely. */
-const compiled = new Map<string, Template[]>()
+const compiled = new Map<string, LiquidJs.Template[]>()
 const MAX_CACHED = 64
 
-function compile(field: Field, source: string): Template[] {
+function compile(field: Field, source: string): LiquidJs.Template[] {
   const key = `${field}\u0000${source}`
   let t = compiled.get(key)
   if (t === undefined) {
     const refused = /\{%-?\s*(include|render|layout)\b/.exec(source)
     if (refused) throw new Error(`the ${refused[1]} tag is not allowed: templates cannot read files`)
-    t = engines[field].parse(source)
+    t = engine(field).parse(source)
     if (compiled.size >= MAX_CACHED) compiled.clear()
     compiled.set(key, t)
   }
@@ -79,6 +90,16 @@ function sourceOf(templates: Partial<Templates> | undefined, field: Field): stri
   return s === undefined || s.trim() === '' ? DEFAULTS[field] : s
 }
 
+/** True when every field is the built-in template ('' or absent). */
+export function isBuiltIn(templates: Partial<Templates> | undefined): boolean {
+  return FIELDS.every((field) => sourceOf(templates, field) === DEFAULTS[field])
+}
+
+/** The root variables a template reads (LiquidJS static analysis), for tests of what a rendering depends on. */
+export function templateVariables(field: Field, source: string): string[] {
+  return engine(field).globalVariablesSync(compile(field, source))
+}
+
 /** One line, no control characters, at most MAX_SUBJECT_LENGTH characters. */
 export function cleanSubject(s: string): string {
   // eslint-disable-next-line no-control-regex
@@ -87,7 +108,7 @@ export function cleanSubject(s: string): string {
 }
 
 function renderField(field: Field, source: string, context: TemplateContext): string {
-  return engines[field].renderSync(compile(field, source), context) as string
+  return engine(field).renderSync(compile(field, source), context) as string
 }
 
 /**
