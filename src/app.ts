@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './http/app.js'
+import { BacklogGauge, DEFAULT_BACKLOG_LIMITS } from './http/backlog.js'
 import { loadAdminToken } from './http/admin-token.js'
 import type { FailureLimiter } from './http/failure-limiter.js'
 import { MailHealth } from './http/mail-health.js'
@@ -38,6 +39,10 @@ export interface AlertmailConfig {
   readonly logLevel: string
   /** How long a claimed delivery stays ours without renewal; after a crash, others resume after it. */
   readonly leaseMs: number
+  /** Intake answers 503 ERR_QUEUE_FULL while this many events wait to be folded into notifications. */
+  readonly maxPendingEvents: number
+  /** Intake answers 503 ERR_QUEUE_FULL while this many deliveries are not yet sent, failed or suppressed. */
+  readonly maxQueuedDeliveries: number
 }
 
 /** DESIGN.md §3 environment, with its defaults. */
@@ -56,6 +61,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AlertmailCo
     webRoot: env['ALERTMAIL_WEB_ROOT'] || undefined,
     logLevel: env['ALERTMAIL_LOG_LEVEL'] || 'info',
     leaseMs: positiveInt(env, 'ALERTMAIL_WORKER_LEASE_MS', 120_000),
+    maxPendingEvents: positiveInt(env, 'ALERTMAIL_MAX_PENDING_EVENTS', DEFAULT_BACKLOG_LIMITS.pendingEvents),
+    maxQueuedDeliveries: positiveInt(env, 'ALERTMAIL_MAX_QUEUED_DELIVERIES', DEFAULT_BACKLOG_LIMITS.queuedDeliveries),
   }
 }
 
@@ -96,6 +103,7 @@ export interface Pipeline {
 
 interface PipelineDeps {
   readonly leaseMs: number
+  readonly backlog: BacklogGauge
   readonly store: AlertmailStore
   readonly secrets: SecretBox
   readonly metrics: Metrics
@@ -128,7 +136,7 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     onError: (err) => logger.error({ err }, 'delivery worker error'),
   })
   return {
-    intake: createIntake(notifier),
+    intake: createIntake(notifier, deps.backlog),
     policy,
     preview: createPreview(async () => (await loadSaved(store)).settings.templates),
     wake() {
@@ -146,6 +154,22 @@ function createPipeline(deps: PipelineDeps): Pipeline {
   }
 }
 
+/** Intake's backlog limit, logging once when intake starts refusing and once when it accepts again. */
+function createBacklogGauge(config: AlertmailConfig, store: AlertmailStore, logger: Logger, now: () => Date): BacklogGauge {
+  return new BacklogGauge({
+    source: store,
+    limits: { pendingEvents: config.maxPendingEvents, queuedDeliveries: config.maxQueuedDeliveries },
+    now,
+    onRefusing: (r) =>
+      logger.warn(
+        { backlog: r.backlog, count: r.count, limit: r.limit, env: r.env },
+        `intake is refusing events (503 ERR_QUEUE_FULL): ${r.count} ${r.backlog === 'pendingEvents' ? 'pending events' : 'queued deliveries'} reached the limit of ${r.limit} (${r.env})`,
+      ),
+    onAccepting: (i) => logger.info({ refused: i.refused, refusingForMs: i.refusingForMs }, `intake accepts events again after refusing ${i.refused} requests`),
+    onRefreshError: (err) => logger.debug({ err }, 'backlog count failed; using the last one'),
+  })
+}
+
 export interface Alertmail {
   readonly app: FastifyInstance
   readonly store: AlertmailStore
@@ -154,6 +178,7 @@ export interface Alertmail {
   readonly pipeline: Pipeline
   readonly metrics: Metrics
   readonly mailHealth: MailHealth
+  readonly backlog: BacklogGauge
   /** Starts the delivery worker and listens; resolves with the bound address (http://host:port). */
   start(): Promise<string>
   /** Graceful: stop accepting, let in-flight requests and sends finish, close the store. */
@@ -188,7 +213,9 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
     const imported = await importLegacyPolicyFile(store, config.dataDir, now)
     if (imported.outcome === 'imported') logger.info({ fields: imported.fields }, 'imported notification-policy.json from the data dir into the database (the file is no longer read)')
     if (imported.outcome === 'invalid') logger.warn({ reason: imported.reason }, 'notification-policy.json in the data dir is not a valid policy; not imported, the defaults apply')
-    const pipeline = createPipeline({ leaseMs: config.leaseMs, store, secrets, metrics, mailHealth, logger, now })
+    const backlog = createBacklogGauge(config, store, logger, now)
+    metrics.observeBacklog(backlog)
+    const pipeline = createPipeline({ leaseMs: config.leaseMs, backlog, store, secrets, metrics, mailHealth, logger, now })
     const unsubscribe = logSmtpDiagnostics(logger)
     const app = await buildApp({
       store,
@@ -199,6 +226,7 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
       logger,
       metrics,
       mailHealth,
+      backlog,
       now,
       wake: () => pipeline.wake(),
       ...(opts.authLimiter ? { authLimiter: opts.authLimiter } : {}),
@@ -214,6 +242,7 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
       pipeline,
       metrics,
       mailHealth,
+      backlog,
       async start() {
         const address = await app.listen({ host: config.host, port: config.port })
         if (background) pipeline.start()

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { DELIVERY_STATES } from '../outbox/index.js'
 import type { OutboxMetrics, OutboxStore } from '../outbox/index.js'
+import { BACKLOG_NAMES, BACKLOGS, type BacklogGauge } from './backlog.js'
 import type { MailHealth } from './mail-health.js'
 
 /**
@@ -13,6 +14,8 @@ export class Metrics {
   readonly eventsReceived: Counter<'severity' | 'via'>
   readonly sendDuration: Histogram<'outcome'>
   readonly smtpErrors: Counter<'code'>
+  /** Intake requests answered 503 ERR_QUEUE_FULL, by the backlog at its limit. */
+  readonly intakeRefused: Counter<'reason'>
   readonly #deliveries: Gauge<'state'>
   readonly #queueDepth: Gauge
   readonly #oldestAge: Gauge
@@ -39,6 +42,13 @@ export class Metrics {
       labelNames: ['code'] as const,
       registers,
     })
+    this.intakeRefused = new Counter({
+      name: 'alertmail_intake_refused_total',
+      help: 'Intake requests (events, Alertmanager) refused with 503 because a backlog reached its limit, by backlog (pending_events, queued_deliveries).',
+      labelNames: ['reason'] as const,
+      registers,
+    })
+    for (const name of BACKLOG_NAMES) this.intakeRefused.inc({ reason: BACKLOGS[name].reason }, 0)
     this.#deliveries = new Gauge({
       name: 'alertmail_deliveries',
       help: 'Per-recipient notification deliveries by state.',
@@ -62,6 +72,45 @@ export class Metrics {
     for (const state of DELIVERY_STATES) this.#deliveries.set({ state }, m.byState[state])
     this.#queueDepth.set(m.queueDepth)
     this.#oldestAge.set(m.oldestQueuedAgeMs / 1000)
+  }
+
+  /**
+   * Exports intake's backlog: pending events (the delivery backlog is alertmail_queue_depth above),
+   * each limit, and whether intake refuses, read from the gauge at scrape time (it asks the store at
+   * most once a second).
+   */
+  observeBacklog(backlog: BacklogGauge): void {
+    const registers = [this.registry]
+    // The gauge asks the store at most once per second, one query at a time, so both gauges may ask;
+    // a failing store leaves the last values.
+    const status = () => backlog.status().catch(() => undefined)
+    new Gauge({
+      name: 'alertmail_pending_events',
+      help: 'Events accepted but not yet folded into a notification (counted up to ALERTMAIL_MAX_PENDING_EVENTS).',
+      registers,
+      async collect() {
+        const s = await status()
+        if (s) this.set(s.counts.pendingEvents)
+      },
+    })
+    new Gauge({
+      name: 'alertmail_intake_limit',
+      help: 'Backlog at which intake refuses with 503 (ALERTMAIL_MAX_PENDING_EVENTS, ALERTMAIL_MAX_QUEUED_DELIVERIES).',
+      labelNames: ['backlog'] as const,
+      registers,
+      collect() {
+        for (const name of BACKLOG_NAMES) this.set({ backlog: BACKLOGS[name].reason }, backlog.limits[name])
+      },
+    })
+    new Gauge({
+      name: 'alertmail_intake_refusing',
+      help: '1 while intake refuses new events because a backlog is at its limit, else 0.',
+      registers,
+      async collect() {
+        const s = await status()
+        if (s) this.set(s.accepting ? 0 : 1)
+      },
+    })
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

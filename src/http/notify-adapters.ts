@@ -1,25 +1,40 @@
 import { fromAlertmanager, previewTemplates, validateEvents } from '../notify/index.js'
 import type { Notifier, Templates, ValidEvent } from '../notify/index.js'
+import type { BacklogGauge } from './backlog.js'
 import type { Intake, IntakeResult } from './routes/events.js'
 import type { PreviewResult } from './routes/notifications.js'
 import type { FieldError } from './problem.js'
 
-/** notify's validators + `Notifier.accept` (durable before it resolves) as the routes' Intake. */
-export function createIntake(notifier: Pick<Notifier, 'accept'>): Intake {
-  const accept = async (events: readonly ValidEvent[]): Promise<IntakeResult> => ({
-    ok: true,
-    ids: await notifier.accept(events),
-    severities: events.map((e) => e.severity),
-  })
+type Validation = { readonly ok: true; readonly events: readonly ValidEvent[] } | { readonly ok: false; readonly errors: readonly FieldError[] }
+
+/**
+ * notify's validators + `Notifier.accept` (durable before it resolves) as the routes' Intake. With a
+ * backlog gauge, a request is refused whole, before validation and before anything is stored, while
+ * a backlog is at its limit.
+ */
+export function createIntake(notifier: Pick<Notifier, 'accept'>, backlog?: BacklogGauge): Intake {
+  const accept = async (body: unknown, validate: (body: unknown) => Validation): Promise<IntakeResult> => {
+    if (backlog !== undefined) await backlog.ready()
+    // From here to reserve() nothing awaits: concurrent requests see each other's reservations, so
+    // a burst passes a limit by at most one request's batch.
+    const refused = backlog?.refuse()
+    if (refused !== undefined) return { ok: false, refused }
+    const r = validate(body)
+    if (!r.ok) return { ok: false, errors: r.errors }
+    const reservation = backlog?.reserve(r.events.length)
+    let ids: string[]
+    try {
+      ids = await notifier.accept(r.events)
+    } catch (err) {
+      reservation?.release()
+      throw err
+    }
+    reservation?.commit()
+    return { ok: true, ids, severities: r.events.map((e) => e.severity) }
+  }
   return {
-    async events(body) {
-      const r = validateEvents(body)
-      return r.ok ? accept(r.events) : { ok: false, errors: r.errors }
-    },
-    async alertmanager(body) {
-      const r = fromAlertmanager(body)
-      return r.ok ? accept(r.events) : { ok: false, errors: r.errors }
-    },
+    events: (body) => accept(body, validateEvents),
+    alertmanager: (body) => accept(body, fromAlertmanager),
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { QueueFullError } from './backlog.js'
 
 /**
  * RFC 9457 problem details: the one place where module errors become HTTP answers
@@ -86,6 +87,13 @@ export function problemFromError(err: unknown): Problem {
   if (Array.isArray(e.validation)) {
     const errors = fastifyValidationErrors(e as FastifyError)
     return build(400, 'ERR_VALIDATION', e.message ?? 'The request is not valid.', errors)
+  }
+  if (err instanceof QueueFullError) {
+    // 503, not 429: the server is overloaded, not this client (RFC 9110 §15.6.4), and Prometheus
+    // Alertmanager's webhook notifier retries a 5xx but drops the batch on any 4xx (its
+    // notify.Retrier: 5xx retried, no RetryCodes for webhooks), so a 429 would lose those alerts.
+    const r = err.refusal
+    return build(503, err.code, err.message, undefined, { retryAfter: r.retryAfterSeconds, backlog: r.backlog, count: r.count, limit: r.limit, env: r.env })
   }
   const store = storeFault(err)
   if (store !== undefined) return store
@@ -204,10 +212,25 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
 }
 
-/** Fastify error handler: 5xx are logged with the error, 4xx at debug level only. */
+/**
+ * Answers that are expected under load and logged once per episode elsewhere (the backlog gauge's
+ * "intake refusing" warning): a storm of them must not write a log line each.
+ */
+const QUIET_CODES: ReadonlySet<string> = new Set(['ERR_QUEUE_FULL'])
+const quietReplies = new WeakSet<FastifyReply>()
+
+/** True when the reply is a refusal that the per-request log should keep at debug level. */
+export function isQuietRefusal(reply: FastifyReply): boolean {
+  return quietReplies.has(reply)
+}
+
+/** Fastify error handler: 5xx are logged with the error, 4xx (and refusals under load) at debug level only. */
 export function problemErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemFromError(err)
-  if (problem.status >= 500) request.log.error({ err }, 'request failed')
+  if (QUIET_CODES.has(problem.code)) {
+    quietReplies.add(reply)
+    request.log.debug({ code: problem.code }, 'request refused')
+  } else if (problem.status >= 500) request.log.error({ err }, 'request failed')
   else request.log.debug({ code: problem.code }, 'request refused')
   return sendProblem(reply, problem)
 }

@@ -73,6 +73,14 @@ export interface OutboxMetrics {
   readonly oldestQueuedAgeMs: number
 }
 
+/** Work accepted but not finished: what intake's backlog limit counts (ALERTMAIL_MAX_*). */
+export interface BacklogCounts {
+  /** Events not yet folded into a notification (the grouper has not committed them). */
+  readonly pendingEvents: number
+  /** Deliveries queued, retrying, unknown or sending: not yet sent, failed or suppressed. */
+  readonly queuedDeliveries: number
+}
+
 export interface EnqueueResult {
   readonly notification: Notification
   readonly deliveries: readonly DeliverySummary[]
@@ -167,6 +175,11 @@ export interface OutboxStore {
   getNotification(id: string): Promise<Notification | undefined>
 
   metrics(now: Date): Promise<OutboxMetrics>
+  /**
+   * The backlog intake limits. Each count stops at its `upTo` (pass the caps): the answer is exact
+   * below it and means "at least" when equal, so a huge backlog costs no more than the cap to count.
+   */
+  countBacklog(upTo: BacklogCounts): Promise<BacklogCounts>
 }
 
 export interface Store extends AdminStore, OutboxStore {

@@ -5,6 +5,7 @@ import type {
   AttemptCompletion,
   AuditEntry,
   AuditInput,
+  BacklogCounts,
   ClaimOptions,
   Delivery,
   DeliveryDetail,
@@ -161,6 +162,9 @@ export class KyselyStore implements AlertmailStore {
   }
   metrics(now: Date): Promise<OutboxMetrics> {
     return outbox.metrics(this.#db, now)
+  }
+  countBacklog(upTo: BacklogCounts): Promise<BacklogCounts> {
+    return outbox.countBacklog(this.#db, upTo)
   }
 
   insertEvents(events: readonly NewEvent[]): Promise<string[]> {

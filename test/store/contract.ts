@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Severity } from '../../src/outbox/index.js'
 import type { AlertmailStore } from '../../src/store/index.js'
+import { describeBacklog } from './backlog-contract.js'
 import { describeNotifyStore } from './notify-contract.js'
 import { describeOutbox } from './outbox-contract.js'
 import { describePolicyStore } from './policy-contract.js'
@@ -150,6 +151,7 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
     describeOutbox(() => opened)
     describeNotifyStore(() => opened)
     describePolicyStore(() => opened)
+    describeBacklog(() => opened)
   })
 }
 

@@ -16,6 +16,8 @@ Environment:
   ALERTMAIL_SECRET_KEY    key for secrets at rest (default: a key file in the data dir)
   ALERTMAIL_LOG_LEVEL     pino level (default info)
   ALERTMAIL_WORKER_LEASE_MS  delivery lease; after a crash others resume after it (default 120000)
+  ALERTMAIL_MAX_PENDING_EVENTS     intake answers 503 while this many events wait to be grouped (default 1000000)
+  ALERTMAIL_MAX_QUEUED_DELIVERIES  intake answers 503 while this many deliveries wait to be sent (default 100000)
 `
 
 export async function run(argv: string[]): Promise<number> {

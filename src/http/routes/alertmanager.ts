@@ -9,7 +9,7 @@ export async function alertmanagerRoutes(app: FastifyInstance, opts: IntakeOptio
     {
       bodyLimit: EVENTS_BODY_LIMIT,
       validatorCompiler: passThrough,
-      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4)', body: AlertmanagerPayload },
+      schema: { tags: ['events'], summary: 'Prometheus Alertmanager webhook receiver (payload version 4); 503 ERR_QUEUE_FULL while a backlog is at its limit (Alertmanager retries 5xx)', body: AlertmanagerPayload },
     },
     async (request, reply) => {
       const body = await accept(opts, 'alertmanager', await opts.intake.alertmanager(request.body))

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { EventsBody } from '../../notify/index.js'
 import type { Severity } from '../../outbox/index.js'
+import { BACKLOGS, QueueFullError, type BacklogRefusal } from '../backlog.js'
 import type { Metrics } from '../metrics.js'
 import { validationProblem, type FieldError } from '../problem.js'
 
@@ -19,6 +20,8 @@ export type IntakeResult =
   /** `ids` in input order, committed to the database before this resolves. */
   | { readonly ok: true; readonly ids: readonly string[]; readonly severities: readonly Severity[] }
   | { readonly ok: false; readonly errors: readonly FieldError[] }
+  /** A backlog is at its limit: nothing was validated or stored (503 ERR_QUEUE_FULL). */
+  | { readonly ok: false; readonly refused: BacklogRefusal }
 
 export interface IntakeOptions {
   readonly intake: Intake
@@ -36,12 +39,19 @@ export const EVENTS_BODY_LIMIT = 8 * 1024 * 1024
  */
 export const passThrough = () => (data: unknown) => ({ value: data })
 
-/** Validated and stored ⇒ counted and answered with the ids; otherwise 400 naming the fields. */
+/**
+ * Validated and stored ⇒ counted and answered with the ids; invalid ⇒ 400 naming the fields; a
+ * backlog at its limit ⇒ 503 ERR_QUEUE_FULL with Retry-After (problem.ts says why 503, not 429).
+ */
 export async function accept(
   opts: IntakeOptions,
   via: 'api' | 'alertmanager',
   result: IntakeResult,
 ): Promise<{ ids: readonly string[] }> {
+  if (!result.ok && 'refused' in result) {
+    opts.metrics.intakeRefused.inc({ reason: BACKLOGS[result.refused.backlog].reason })
+    throw new QueueFullError(result.refused)
+  }
   if (!result.ok) throw validationProblem(result.errors)
   for (const severity of result.severities) opts.metrics.eventsReceived.inc({ severity, via })
   opts.wake?.()
@@ -57,7 +67,7 @@ export async function eventRoutes(app: FastifyInstance, opts: IntakeOptions): Pr
       validatorCompiler: passThrough,
       schema: {
         tags: ['events'],
-        summary: 'Post one event or an array of up to 1,000 (202 once stored)',
+        summary: 'Post one event or an array of up to 1,000 (202 once stored; 503 ERR_QUEUE_FULL with Retry-After while a backlog is at its limit)',
         body: EventsBody,
       },
     },
