@@ -39,6 +39,7 @@ function fullSettings(caPem: string) {
     allowInsecureAuth: true,
     maxConnections: 3,
     maxMessagesPerConnection: 50,
+    maxRecipientsPerMessage: 40,
     rateLimitPerMinute: 30,
     maxMessageBytes: 1_000_000,
     retry: { maxAttempts: 4, minDelayMs: 1000, maxDelayMs: 60_000, factor: 3, jitter: 0.1, maxAgeMs: 3_600_000 },
