@@ -217,6 +217,19 @@ describe('intake backlog limit', () => {
     expect((await s.get('/metrics')).body).toMatch(/alertmail_intake_refused_total\{reason="queued_deliveries"\} [3-9]/)
   })
 
+  it('lets a concurrent burst pass the pending-events limit by at most one batch', async () => {
+    const s = await startService({ ALERTMAIL_MAX_PENDING_EVENTS: '10' }, false)
+    closers.push(() => s.close())
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, r) => s.post('/api/v1/events', Array.from({ length: 4 }, (_, i) => ({ severity: 'high', title: `burst ${r}-${i}` })))),
+    )
+    const accepted = burst.filter((r) => r.status === 202).length
+    expect(burst.filter((r) => r.status !== 202).every((r) => r.status === 503 && r.json.code === 'ERR_QUEUE_FULL')).toBe(true)
+    // 0, 4, 8 are below 10: three batches of four, 12 events (10 + less than one batch).
+    expect(accepted).toBe(3)
+    expect(await s.eventRows()).toBe(12)
+  })
+
   it('reads the limits from the environment and names the variable when one is not a positive integer', () => {
     expect(configFromEnv({})).toMatchObject({ maxPendingEvents: 1_000_000, maxQueuedDeliveries: 100_000 })
     expect(configFromEnv({ ALERTMAIL_MAX_PENDING_EVENTS: '50', ALERTMAIL_MAX_QUEUED_DELIVERIES: '7' })).toMatchObject({ maxPendingEvents: 50, maxQueuedDeliveries: 7 })
