@@ -27,7 +27,7 @@ describe('PostgreSQL store', () => {
   it('migrates once, then reports nothing to apply', async () => {
     const db = await createTestDatabase('alertmail_migrate')
     try {
-      expect(await migrate({ databaseUrl: db.url, dataDir: '/nonexistent-unused' })).toEqual({ dialect: 'postgres', applied: ['0001-initial', '0002-events', '0003-app-settings'] })
+      expect(await migrate({ databaseUrl: db.url, dataDir: '/nonexistent-unused' })).toEqual({ dialect: 'postgres', applied: ['0001-initial', '0002-events', '0003-app-settings', '0004-retention-indexes'] })
       expect(await migrate({ databaseUrl: db.url, dataDir: '/nonexistent-unused' })).toEqual({ dialect: 'postgres', applied: [] })
     } finally {
       await db.drop()

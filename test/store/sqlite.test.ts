@@ -30,7 +30,7 @@ describe('SQLite store files', () => {
     const root = await mkdtemp(join(tmpdir(), 'alertmail-store-'))
     const dataDir = join(root, 'nested', 'data')
     try {
-      expect(await migrate({ dataDir })).toEqual({ dialect: 'sqlite', applied: ['0001-initial', '0002-events', '0003-app-settings'] })
+      expect(await migrate({ dataDir })).toEqual({ dialect: 'sqlite', applied: ['0001-initial', '0002-events', '0003-app-settings', '0004-retention-indexes'] })
       expect(await migrate({ dataDir })).toEqual({ dialect: 'sqlite', applied: [] })
       expect((await stat(dataDir)).mode & 0o777).toBe(0o700)
       const store = await openStore({ dataDir, databaseUrl: '' })

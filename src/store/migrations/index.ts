@@ -3,6 +3,7 @@ import type { Dialect } from '../dialect.js'
 import { initial } from './0001-initial.js'
 import { events } from './0002-events.js'
 import { appSettings } from './0003-app-settings.js'
+import { retentionIndexes } from './0004-retention-indexes.js'
 
 /**
  * Migrations in code (no file-system provider: the build output must not depend on a folder scan).
@@ -13,6 +14,7 @@ function migrationsFor(dialect: Dialect) {
     '0001-initial': initial(dialect),
     '0002-events': events(dialect),
     '0003-app-settings': appSettings(),
+    '0004-retention-indexes': retentionIndexes(),
   }
 }
 
