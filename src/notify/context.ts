@@ -56,6 +56,7 @@ export function buildContext(input: ContextInput) {
   if (newest === undefined) throw new TypeError('buildContext needs at least one event')
   const source = input.source ?? newest.source ?? ''
   const at = newest.occurredAt ?? newest.receivedAt
+  const time = formatTime(at, input.recipient.timeZone)
   return {
     kind: input.kind,
     isAlert: input.kind === 'alert',
@@ -75,7 +76,7 @@ export function buildContext(input: ContextInput) {
     count: input.count,
     totalCount: input.totalCount,
     period: input.periodMs === null ? '' : formatDuration(input.periodMs),
-    time: formatTime(at, input.recipient.timeZone),
+    time,
     timeZone: input.recipient.timeZone,
     labels: Object.keys(newest.labels)
       .sort()
@@ -86,7 +87,8 @@ export function buildContext(input: ContextInput) {
       severity: e.severity,
       source: e.source ?? '',
       status: e.status,
-      time: formatTime(e.occurredAt ?? e.receivedAt, input.recipient.timeZone),
+      // Intl formatting is the dearest part of the context: the newest event's time is known already.
+      time: e === newest ? time : formatTime(e.occurredAt ?? e.receivedAt, input.recipient.timeZone),
     })),
     recipient: { name: input.recipient.name, email: input.recipient.email },
     applianceName: input.applianceName,

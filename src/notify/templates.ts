@@ -68,19 +68,23 @@ function engine(field: Field): LiquidJs.Liquid {
   return engines[field]
 }
 
-/** Compiled templates by field and source; administrators' templates change rarely. */
-const compiled = new Map<string, LiquidJs.Template[]>()
+/**
+ * Compiled templates by field, then by source; administrators' templates change rarely. Keyed by the
+ * source string itself (no `field + source` key built per render: hashing a new 6 KB string on every
+ * lookup was a visible part of each render).
+ */
+const compiled: Readonly<Record<Field, Map<string, LiquidJs.Template[]>>> = { subject: new Map(), text: new Map(), html: new Map() }
 const MAX_CACHED = 64
 
 function compile(field: Field, source: string): LiquidJs.Template[] {
-  const key = `${field}\u0000${source}`
-  let t = compiled.get(key)
+  const cache = compiled[field]
+  let t = cache.get(source)
   if (t === undefined) {
     const refused = /\{%-?\s*(include|render|layout)\b/.exec(source)
     if (refused) throw new Error(`the ${refused[1]} tag is not allowed: templates cannot read files`)
     t = engine(field).parse(source)
-    if (compiled.size >= MAX_CACHED) compiled.clear()
-    compiled.set(key, t)
+    if (cache.size >= MAX_CACHED) cache.clear()
+    cache.set(source, t)
   }
   return t
 }
