@@ -130,6 +130,11 @@ export type GroupCommitResult =
   | { readonly ok: true; readonly notificationIds: readonly string[] }
   | { readonly ok: false }
 
+/** `commitGroups()`: every commit written (ids per commit, input order), or none. */
+export type GroupsCommitResult =
+  | { readonly ok: true; readonly notificationIds: readonly (readonly string[])[] }
+  | { readonly ok: false }
+
 export interface NotifyStore {
   /** All events in one transaction, committed on return; ids in input order. */
   insertEvents(events: readonly NewEvent[]): Promise<string[]>

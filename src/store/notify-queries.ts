@@ -9,6 +9,7 @@ import type {
   GroupCommit,
   GroupCommitResult,
   GroupEvents,
+  GroupsCommitResult,
   GroupState,
   NewEvent,
   PendingGroup,
@@ -44,14 +45,18 @@ export async function insertEvents(db: Db, events: readonly NewEvent[]): Promise
     notification_id: null,
   }))
   const ids: number[] = []
-  await db.transaction().execute(async (trx) => {
+  const insert = async (trx: Db): Promise<void> => {
     for (let i = 0; i < rows.length; i += EVENT_CHUNK) {
       const got = await trx.insertInto('events').values(rows.slice(i, i + EVENT_CHUNK)).returning('id').execute()
       // RETURNING order is unspecified, but one statement draws its ids in VALUES order (rowid /
       // sequence), so ascending ids are the input order.
       ids.push(...got.map((r) => Number(r.id)).sort((a, b) => a - b))
     }
-  })
+  }
+  // One statement is atomic on its own (autocommit), so the common request (one event, or up to a
+  // chunk) needs no BEGIN/COMMIT around it; only several chunks need the transaction.
+  if (rows.length <= EVENT_CHUNK) await insert(db)
+  else await db.transaction().execute(insert)
   return ids.map(String)
 }
 
@@ -163,10 +168,45 @@ function titlesOf(rows: readonly Selectable<EventsTable>[], limit: number): { ti
     .map(({ title, count }) => ({ title, count }))
 }
 
-/** Thrown inside the transaction to roll it back; never escapes commitGroup. */
+/** Thrown inside the transaction to roll it back; never escapes commitGroup / commitGroups. */
 class Rollback extends Error {}
 
 export async function commitGroup(db: Db, commit: GroupCommit): Promise<GroupCommitResult> {
+  try {
+    return { ok: true, notificationIds: await db.transaction().execute((trx) => writeGroup(trx, commit)) }
+  } catch (err) {
+    if (err instanceof Rollback) return { ok: false }
+    throw err
+  }
+}
+
+/**
+ * All the commits in one transaction, or none (see `NotifyStore.commitGroups`). Each group's writes
+ * and checks are commitGroup's; only the BEGIN/COMMIT are shared, so a pass that found 20 groups due
+ * appends to the WAL once (SQLite) or waits for one COMMIT (PostgreSQL) instead of 20 times.
+ */
+export async function commitGroups(db: Db, commits: readonly GroupCommit[]): Promise<GroupsCommitResult> {
+  if (commits.length === 0) return { ok: true, notificationIds: [] }
+  // Group rows are locked in key order, so two PostgreSQL processes committing overlapping batches
+  // wait for each other instead of deadlocking (each takes its locks in the same order).
+  const order = commits.map((_, i) => i).sort((a, b) => compareKeys(commits[a]!.groupKey, commits[b]!.groupKey))
+  try {
+    const ids = await db.transaction().execute(async (trx) => {
+      const out: string[][] = new Array<string[]>(commits.length)
+      for (const i of order) out[i] = await writeGroup(trx, commits[i]!)
+      return out
+    })
+    return { ok: true, notificationIds: ids }
+  } catch (err) {
+    if (err instanceof Rollback) return { ok: false }
+    throw err
+  }
+}
+
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** One group's compare-and-swap, notifications and event marks inside `trx`; throws Rollback on a failed check. */
+async function writeGroup(trx: Db, commit: GroupCommit): Promise<string[]> {
   const s = commit.state
   const values = {
     version: commit.expectedVersion + 1,
@@ -177,44 +217,37 @@ export async function commitGroup(db: Db, commit: GroupCommit): Promise<GroupCom
     total_count: s.totalCount,
     last_status: s.lastStatus,
   }
-  try {
-    return await db.transaction().execute(async (trx) => {
-      // Compare-and-swap on the group row first: on PostgreSQL a concurrent committer of the same
-      // group waits here on the row lock, then finds the version moved and rolls back.
-      const state =
-        commit.expectedVersion === 0
-          ? await trx
-              .insertInto('group_states')
-              .values({ group_key: commit.groupKey, ...values })
-              .onConflict((oc) => oc.column('group_key').doNothing())
-              .returning('group_key')
-              .executeTakeFirst()
-          : await trx
-              .updateTable('group_states')
-              .set(values)
-              .where('group_key', '=', commit.groupKey)
-              .where('version', '=', commit.expectedVersion)
-              .returning('group_key')
-              .executeTakeFirst()
-      if (state === undefined) throw new Rollback()
-      const ids: string[] = []
-      for (const n of commit.notifications) {
-        ids.push((await insertNotification(trx, n.notification, n.deliveries)).notification.id)
-      }
-      const marked = await trx
-        .updateTable('events')
-        .set({ processed_at: commit.processedAt.getTime(), notification_id: ids[0] ?? null })
-        .where('group_key', '=', commit.groupKey)
-        .where('processed_at', 'is', null)
-        .where('id', '<=', commit.upToSeq)
-        .executeTakeFirst()
-      if (Number(marked.numUpdatedRows) !== commit.expectedCount) throw new Rollback()
-      return { ok: true as const, notificationIds: ids }
-    })
-  } catch (err) {
-    if (err instanceof Rollback) return { ok: false }
-    throw err
+  // Compare-and-swap on the group row first: on PostgreSQL a concurrent committer of the same
+  // group waits here on the row lock, then finds the version moved and rolls back.
+  const state =
+    commit.expectedVersion === 0
+      ? await trx
+          .insertInto('group_states')
+          .values({ group_key: commit.groupKey, ...values })
+          .onConflict((oc) => oc.column('group_key').doNothing())
+          .returning('group_key')
+          .executeTakeFirst()
+      : await trx
+          .updateTable('group_states')
+          .set(values)
+          .where('group_key', '=', commit.groupKey)
+          .where('version', '=', commit.expectedVersion)
+          .returning('group_key')
+          .executeTakeFirst()
+  if (state === undefined) throw new Rollback()
+  const ids: string[] = []
+  for (const n of commit.notifications) {
+    ids.push((await insertNotification(trx, n.notification, n.deliveries)).notification.id)
   }
+  const marked = await trx
+    .updateTable('events')
+    .set({ processed_at: commit.processedAt.getTime(), notification_id: ids[0] ?? null })
+    .where('group_key', '=', commit.groupKey)
+    .where('processed_at', 'is', null)
+    .where('id', '<=', commit.upToSeq)
+    .executeTakeFirst()
+  if (Number(marked.numUpdatedRows) !== commit.expectedCount) throw new Rollback()
+  return ids
 }
 
 export async function deleteIdleGroups(db: Db, before: Date): Promise<number> {
