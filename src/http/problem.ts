@@ -92,6 +92,7 @@ export function problemFromError(err: unknown): Problem {
     // 503, not 429: the server is overloaded, not this client (RFC 9110 §15.6.4), and Prometheus
     // Alertmanager's webhook notifier retries a 5xx but drops the batch on any 4xx (its
     // notify.Retrier: 5xx retried, no RetryCodes for webhooks), so a 429 would lose those alerts.
+    // test/interop/alertmanager-backpressure.test.ts shows Alertmanager 0.25 retrying our 503.
     const r = err.refusal
     return build(503, err.code, err.message, undefined, { retryAfter: r.retryAfterSeconds, backlog: r.backlog, count: r.count, limit: r.limit, env: r.env })
   }
