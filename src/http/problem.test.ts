@@ -17,6 +17,9 @@ describe('problem details (RFC 9457)', () => {
 
   it('summarises validation errors with the first field', () => {
     expect(validationProblem([{ field: 'port', message: 'must be ≤ 65535' }]).message).toBe('port: must be ≤ 65535')
+    // Settings messages already start with their field: it is named once, not twice.
+    expect(validationProblem([{ field: 'retry.maxAttempts', message: 'retry.maxAttempts: must be an integer from 1 to 100 (got 1000)' }]).message)
+      .toBe('retry.maxAttempts: must be an integer from 1 to 100 (got 1000)')
   })
 
   it('turns Ajv errors into dotted field names, unknown keys named as such', () => {

@@ -70,7 +70,9 @@ export class HttpProblem extends Error {
 /** 400 with the offending fields named (the settings and event validators' `FieldIssue`s fit as they are). */
 export function validationProblem(errors: readonly FieldError[], detail?: string): HttpProblem {
   const first = errors[0]
-  const summary = detail ?? (first ? `${first.field || '(body)'}: ${first.message}` : 'The request is not valid.')
+  // Settings messages already begin with their field ("port: must be …"); don't name it twice.
+  const named = (e: FieldError) => (e.field !== '' && e.message.startsWith(`${e.field}: `) ? e.message : `${e.field || '(body)'}: ${e.message}`)
+  const summary = detail ?? (first ? named(first) : 'The request is not valid.')
   return new HttpProblem(400, 'ERR_VALIDATION', summary, { errors })
 }
 
