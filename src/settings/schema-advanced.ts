@@ -182,7 +182,7 @@ export const ADVANCED_FIELDS = {
     examples: [100],
   }),
   maxRecipientsPerMessage: integer(D.maxRecipientsPerMessage, 1, 1000, {
-    section: 'advanced', order: 13, title: 'Max Recipients per Message',
+    section: 'advanced', order: 13, title: 'Max Recipients per Message', unit: 'recipients',
     description:
       'Most recipients in one SMTP transaction; a message to more is sent as several transactions of the same ' +
       'message. 100 is what every server must accept (RFC 5321 §4.5.3.1.8); lower it for relays that allow fewer.',

@@ -10,7 +10,7 @@ export const SETTINGS_SCHEMA_KEYWORDS = ['x-section', 'x-order', 'x-unit', 'x-se
 export const SECTIONS = ['seed', 'advanced'] as const
 export type Section = (typeof SECTIONS)[number]
 
-export const UNITS = ['ms', 'bytes', 'messages', 'connections', 'attempts', 'per minute', 'fraction'] as const
+export const UNITS = ['ms', 'bytes', 'messages', 'recipients', 'connections', 'attempts', 'per minute', 'fraction'] as const
 export type Unit = (typeof UNITS)[number]
 
 /**
