@@ -46,8 +46,7 @@ export type FinalState = (typeof FINAL_STATES)[number]
  */
 const IS_FINAL = sql<boolean>`state IN ('sent', 'failed', 'suppressed')`
 
-/** Default and largest rows per statement. The largest keeps an IN list well under SQLite's 32,766 bound parameters. */
-export const PRUNE_BATCH = 2_000
+/** Largest rows per statement (the Pruner's default is 2,000): keeps an IN list well under SQLite's 32,766 bound parameters. */
 export const MAX_PRUNE_BATCH = 10_000
 
 export interface PruneOptions {
