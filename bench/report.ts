@@ -74,7 +74,8 @@ export function renderReport(
       const l = service.latency
       if (l !== undefined)
         out.push(
-          `event → relay at ${String(l.offeredPerSecond)}/s: p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms (${String(l.delivered)}/${String(l.events)} delivered), serve CPU ${n(l.serveCpuMsPerEvent)} ms/event`,
+          `event → relay at ${String(l.offeredPerSecond)}/s after a ${String(l.warmupEvents)}-event warm-up: p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms ` +
+            `(${String(l.delivered)}/${String(l.events)} delivered); warm-up p99 ${n(l.warmupP99Ms)} ms; serve CPU ${n(l.serveCpuMsPerEvent)} ms/event`,
         )
       if (l?.profile !== undefined) {
         out.push(`Profile of serve during the latency case: ${l.profile.file}`)

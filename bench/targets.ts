@@ -82,8 +82,8 @@ export function checkTargets(smtp: SmtpSuiteResult | undefined, service: Service
     check('SQLite: ≥ 5,000 events/s accepted in batches of 100', s?.ingest.find((x) => x.db === 'sqlite' && x.batch === 100)?.eventsPerSecond, (v) => v >= 5000, ' ev/s'),
     check('SQLite: ≥ 1,500 events/s one per request', s?.ingest.find((x) => x.db === 'sqlite' && x.batch === 1)?.eventsPerSecond, (v) => v >= 1500, ' ev/s'),
     lat !== undefined && lat.delivered < lat.events
-      ? failed('event → relay p99 < 250 ms at 200 events/s', `${String(lat.delivered)}/${String(lat.events)} delivered, p99 ${String(lat.p99Ms)} ms`)
-      : check('event → relay p99 < 250 ms at 200 events/s', lat?.p99Ms, (v) => v < 250, ' ms'),
+      ? failed('event → relay p99 < 250 ms at 200 events/s (steady: after 1 s at that rate)', `${String(lat.delivered)}/${String(lat.events)} delivered, p99 ${String(lat.p99Ms)} ms`)
+      : check('event → relay p99 < 250 ms at 200 events/s (steady: after 1 s at that rate)', lat?.p99Ms, (v) => v < 250, ' ms'),
     check('idle RSS < 120 MB', mem?.idleRssMb, (v) => v < 120, ' MB'),
     mem !== undefined && !queuedOk
       ? failed(`RSS with ${String(mem.requested)} queued notifications < 300 MB`, `queue reached only ${String(mem.queued)}`)
