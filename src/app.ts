@@ -16,7 +16,7 @@ import { Metrics } from './http/metrics.js'
 import { createIntake, createPreview } from './http/notify-adapters.js'
 import { loadSaved } from './http/settings-view.js'
 import { Notifier } from './notify/index.js'
-import { Worker } from './outbox/index.js'
+import { Pruner, RETENTION_DAYS_RANGE, Worker } from './outbox/index.js'
 import { importLegacyPolicyFile, StoredPolicy } from './http/notification-policy.js'
 import { observeAttempts } from './http/metrics.js'
 import { workerConfigSource } from './http/settings-view.js'
@@ -43,6 +43,8 @@ export interface AlertmailConfig {
   readonly maxPendingEvents: number
   /** Intake answers 503 ERR_QUEUE_FULL while this many deliveries are not yet sent, failed or suppressed. */
   readonly maxQueuedDeliveries: number
+  /** Finished deliveries, notifications left without any and processed events older than this many days are deleted. */
+  readonly retentionDays: number
 }
 
 /** DESIGN.md §3 environment, with its defaults. */
@@ -63,7 +65,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AlertmailCo
     leaseMs: positiveInt(env, 'ALERTMAIL_WORKER_LEASE_MS', 120_000),
     maxPendingEvents: positiveInt(env, 'ALERTMAIL_MAX_PENDING_EVENTS', DEFAULT_BACKLOG_LIMITS.pendingEvents),
     maxQueuedDeliveries: positiveInt(env, 'ALERTMAIL_MAX_QUEUED_DELIVERIES', DEFAULT_BACKLOG_LIMITS.queuedDeliveries),
+    retentionDays: retentionDays(env),
   }
+}
+
+/** ALERTMAIL_RETENTION_DAYS: whole days, default 30; 0 ("keep nothing"? "forever"?) is refused, not guessed. */
+function retentionDays(env: NodeJS.ProcessEnv): number {
+  const days = positiveInt(env, 'ALERTMAIL_RETENTION_DAYS', 30)
+  if (days > RETENTION_DAYS_RANGE.max) {
+    throw Object.assign(new Error(`ALERTMAIL_RETENTION_DAYS must be at most ${RETENTION_DAYS_RANGE.max} days, got "${env['ALERTMAIL_RETENTION_DAYS']}"`), { code: 'ERR_CONFIG_ENV' })
+  }
+  return days
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -103,6 +115,9 @@ export interface Pipeline {
 
 interface PipelineDeps {
   readonly leaseMs: number
+  readonly retentionDays: number
+  /** Tests only: when the first retention pass runs (default: a minute after start). */
+  readonly retentionFirstDelayMs?: number | undefined
   readonly backlog: BacklogGauge
   readonly store: AlertmailStore
   readonly secrets: SecretBox
@@ -135,6 +150,18 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     leaseMs: deps.leaseMs,
     onError: (err) => logger.error({ err }, 'delivery worker error'),
   })
+  // Retention (issue 6 §6): soon after start, then hourly, one pass at a time.
+  const pruner = new Pruner({
+    store,
+    retentionDays: deps.retentionDays,
+    ...(deps.retentionFirstDelayMs === undefined ? {} : { firstDelayMs: deps.retentionFirstDelayMs }),
+    now,
+    onPruned: (counts, cutoff) => {
+      if (counts.events + counts.notifications + counts.deliveries + counts.attempts === 0) return
+      logger.info({ ...counts, before: cutoff.toISOString(), retentionDays: deps.retentionDays }, 'retention: deleted what was older than the retention period')
+    },
+    onError: (err) => logger.error({ err }, 'retention pass failed; the next one retries'),
+  })
   return {
     intake: createIntake(notifier, deps.backlog),
     policy,
@@ -145,9 +172,12 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     start() {
       notifier.start()
       worker.start()
+      pruner.start()
     },
     async stop() {
-      // The grouper first (no new deliveries), then the worker lets in-flight sends finish.
+      // Retention stops after its current batch; the grouper next (no new deliveries), then the
+      // worker lets in-flight sends finish.
+      await pruner.stop()
       await notifier.stop()
       await worker.stop({ graceMs: 10_000 })
     },
@@ -193,6 +223,8 @@ export interface CreateOptions {
   readonly background?: boolean
   readonly authLimiter?: FailureLimiter
   readonly now?: () => Date
+  /** When the first retention pass runs after start (default: a minute later). */
+  readonly retentionFirstDelayMs?: number
 }
 
 export async function createAlertmail(config: AlertmailConfig, opts: CreateOptions = {}): Promise<Alertmail> {
@@ -215,7 +247,7 @@ export async function createAlertmail(config: AlertmailConfig, opts: CreateOptio
     if (imported.outcome === 'invalid') logger.warn({ reason: imported.reason }, 'notification-policy.json in the data dir is not a valid policy; not imported, the defaults apply')
     const backlog = createBacklogGauge(config, store, logger, now)
     metrics.observeBacklog(backlog)
-    const pipeline = createPipeline({ leaseMs: config.leaseMs, backlog, store, secrets, metrics, mailHealth, logger, now })
+    const pipeline = createPipeline({ leaseMs: config.leaseMs, retentionDays: config.retentionDays, retentionFirstDelayMs: opts.retentionFirstDelayMs, backlog, store, secrets, metrics, mailHealth, logger, now })
     const unsubscribe = logSmtpDiagnostics(logger)
     const app = await buildApp({
       store,

@@ -17,6 +17,8 @@ import type {
   NotificationInput,
   OutboxMetrics,
   Page,
+  PruneCounts,
+  RetentionStore,
   RetryResult,
   SaveNotificationPolicyResult,
   SaveSettingsResult,
@@ -43,6 +45,7 @@ import { claimDue } from './claim.js'
 import type { Dialect } from './dialect.js'
 import * as notify from './notify-queries.js'
 import * as outbox from './outbox-queries.js'
+import * as retention from './retention-queries.js'
 import type { Database } from './schema.js'
 
 /** The `app_setting` key of the notification grouping policy. */
@@ -56,7 +59,7 @@ function toPolicy(r: AppSettingRecord): StoredNotificationPolicy {
  * Everything the application stores: the outbox's `Store` and notify's `NotifyStore`. Composed here
  * because outbox/ may not import notify/ (STYLE.md §2.2); the composition root hands it to both.
  */
-export interface AlertmailStore extends Store, NotifyStore {
+export interface AlertmailStore extends Store, NotifyStore, RetentionStore {
   listUsers(): Promise<readonly User[]>
 }
 
@@ -181,6 +184,11 @@ export class KyselyStore implements AlertmailStore {
   }
   deleteIdleGroups(before: Date): Promise<number> {
     return notify.deleteIdleGroups(this.#db, before)
+  }
+
+  /** Retention (retention-queries.ts), for the Pruner (src/outbox/retention.ts). */
+  pruneBefore(cutoff: Date, batch: number, signal?: AbortSignal): Promise<PruneCounts> {
+    return retention.pruneBefore(this.#db, this.dialect, cutoff, batch, { signal })
   }
 
   async ping(): Promise<void> {
