@@ -18,6 +18,7 @@ Environment:
   ALERTMAIL_WORKER_LEASE_MS  delivery lease; after a crash others resume after it (default 120000)
   ALERTMAIL_MAX_PENDING_EVENTS     intake answers 503 while this many events wait to be grouped (default 1000000)
   ALERTMAIL_MAX_QUEUED_DELIVERIES  intake answers 503 while this many deliveries wait to be sent (default 100000)
+  ALERTMAIL_RETENTION_DAYS         finished deliveries and processed events older than this are deleted (default 30)
 `
 
 export async function run(argv: string[]): Promise<number> {
