@@ -157,6 +157,7 @@ function createPipeline(deps: PipelineDeps): Pipeline {
     ...(deps.retentionFirstDelayMs === undefined ? {} : { firstDelayMs: deps.retentionFirstDelayMs }),
     now,
     onPruned: (counts, cutoff) => {
+      for (const table of ['events', 'notifications', 'deliveries', 'attempts'] as const) deps.metrics.pruned.inc({ table }, counts[table])
       if (counts.events + counts.notifications + counts.deliveries + counts.attempts === 0) return
       logger.info({ ...counts, before: cutoff.toISOString(), retentionDays: deps.retentionDays }, 'retention: deleted what was older than the retention period')
     },

@@ -16,6 +16,8 @@ export class Metrics {
   readonly smtpErrors: Counter<'code'>
   /** Intake requests answered 503 ERR_QUEUE_FULL, by the backlog at its limit. */
   readonly intakeRefused: Counter<'reason'>
+  /** Rows deleted by retention passes, by table. */
+  readonly pruned: Counter<'table'>
   readonly #deliveries: Gauge<'state'>
   readonly #queueDepth: Gauge
   readonly #oldestAge: Gauge
@@ -49,6 +51,12 @@ export class Metrics {
       registers,
     })
     for (const name of BACKLOG_NAMES) this.intakeRefused.inc({ reason: BACKLOGS[name].reason }, 0)
+    this.pruned = new Counter({
+      name: 'alertmail_pruned_rows_total',
+      help: 'Rows deleted by retention (ALERTMAIL_RETENTION_DAYS), by table (events, notifications, deliveries, attempts).',
+      labelNames: ['table'] as const,
+      registers,
+    })
     this.#deliveries = new Gauge({
       name: 'alertmail_deliveries',
       help: 'Per-recipient notification deliveries by state.',

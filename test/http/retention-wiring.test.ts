@@ -93,6 +93,8 @@ describe('retention wiring', () => {
     const line = JSON.parse(later.logs.find((l) => l.includes('retention: deleted'))!) as Record<string, unknown>
     expect(line).toMatchObject({ level: 30, deliveries: 1, notifications: 1, events: 1, retentionDays: 7 })
     expect(Number(line['attempts'])).toBeGreaterThanOrEqual(1)
+    const metrics = await later.am.app.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toMatch(/alertmail_pruned_rows_total\{table="deliveries"\} 1\b/)
     // The audit log is a security record: retention never touches it.
     expect((await later.call('GET', '/api/v1/audit')).json.items.length).toBeGreaterThan(0)
   }, 60_000)
