@@ -181,9 +181,11 @@ describe('Worker', () => {
     const worker = startWorker(sinkSettings(sink, { rateLimitPerMinute: 3 }), {
       now,
       // The clock is frozen: only the test moves it. Short real waits keep the loop turning.
+      // (Each sleep removes its abort listener: the worker reuses one signal across sleeps.)
       sleep: (ms, signal) => new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(ms, 5))
-        signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+        const onAbort = () => { clearTimeout(t); resolve() }
+        const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, Math.min(ms, 5))
+        signal.addEventListener('abort', onAbort, { once: true })
       }),
     })
     await waitFor(() => worker.stats.sent === 3, 'first minute budget sent')
