@@ -1,25 +1,20 @@
 import net from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkServer, SmtpClient, SmtpPool } from '../../src/smtp/index.js'
-import { reply, startFakeSmtp, type FakeScript, type FakeSmtp } from '../support/fake-smtp.js'
-import { ENVELOPE, failure, MESSAGE, options } from './helpers.js'
+import { reply, type FakeScript } from '../support/fake-smtp.js'
+import { ENVELOPE, failure, MESSAGE, options, useFakeSmtp } from './helpers.js'
 
 // Every fault must surface as an SmtpError, never as an unhandled rejection.
 const unhandled: unknown[] = []
 const onUnhandled = (e: unknown) => unhandled.push(e)
 process.on('unhandledRejection', onUnhandled)
 
-const servers: FakeSmtp[] = []
-async function fake(script: FakeScript = {}): Promise<FakeSmtp> {
-  const s = await startFakeSmtp(script)
-  servers.push(s)
-  return s
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
+// Registered before the servers' own afterAll, so (hooks run as a stack) it runs after they close.
+afterAll(() => {
   process.off('unhandledRejection', onUnhandled)
   expect(unhandled).toEqual([])
 })
+const fake = useFakeSmtp()
 
 async function sendThrough(script: FakeScript, over: Parameters<typeof options>[1] = {}) {
   const s = await fake(script)

@@ -1,4 +1,6 @@
+import { afterAll } from 'vitest'
 import type { SmtpOptions } from '../../src/smtp/index.js'
+import { startFakeSmtp, type FakeScript, type FakeSmtp } from '../support/fake-smtp.js'
 
 /** The seed's defaults against a loopback server, with test-friendly timeouts. */
 export function options(port: number, over: Partial<SmtpOptions> = {}): SmtpOptions {
@@ -34,4 +36,17 @@ export async function failure(p: Promise<unknown>): Promise<{ code: string; retr
     return e as never
   }
   throw new Error('expected a rejection')
+}
+
+/** A starter for scripted servers that are all closed after the test file (call at the top level). */
+export function useFakeSmtp(): (script?: FakeScript) => Promise<FakeSmtp> {
+  const servers: FakeSmtp[] = []
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()))
+  })
+  return async (script = {}) => {
+    const s = await startFakeSmtp(script)
+    servers.push(s)
+    return s
+  }
 }

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_MAX_RECIPIENTS_PER_MESSAGE,
   MAX_RECIPIENTS_PER_SEND,
@@ -7,21 +7,13 @@ import {
   SmtpPool,
   type SmtpError,
 } from '../../src/smtp/index.js'
-import { reply, startFakeSmtp, type Ctx, type FakeConnection, type FakeScript, type FakeSmtp } from '../support/fake-smtp.js'
-import { failure, MESSAGE, options } from './helpers.js'
+import { reply, type Ctx, type FakeConnection } from '../support/fake-smtp.js'
+import { failure, MESSAGE, options, useFakeSmtp } from './helpers.js'
 
 // RFC 5321 §4.5.3.1.8 (a server need only buffer 100 recipients) and §4.5.3.1.10 (452 "too many
 // recipients": send the rest in a later transaction), against the scripted server.
 
-const servers: FakeSmtp[] = []
-async function fake(script: FakeScript = {}): Promise<FakeSmtp> {
-  const s = await startFakeSmtp(script)
-  servers.push(s)
-  return s
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
+const fake = useFakeSmtp()
 
 const recipients = (n: number): string[] => Array.from({ length: n }, (_, i) => `r${i}@example.com`)
 const address = (line: string): string => /<([^>]*)>/.exec(line)?.[1] ?? ''

@@ -1,19 +1,11 @@
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { checkServer, SmtpClient, SmtpPool } from '../../src/smtp/index.js'
 import { makeTestCerts, type TestCerts } from '../support/certs.js'
-import { reply, startFakeSmtp, type FakeScript, type FakeSmtp } from '../support/fake-smtp.js'
-import { ENVELOPE, failure, MESSAGE, options } from './helpers.js'
+import { reply, type FakeScript } from '../support/fake-smtp.js'
+import { ENVELOPE, failure, MESSAGE, options, useFakeSmtp } from './helpers.js'
 
-const servers: FakeSmtp[] = []
-async function fake(script: FakeScript = {}): Promise<FakeSmtp> {
-  const s = await startFakeSmtp(script)
-  servers.push(s)
-  return s
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
+const fake = useFakeSmtp()
 
 /** One whole session: connect, send, quit; returns the commands the server saw. */
 async function session(script: FakeScript, over: Parameters<typeof options>[1] = {}, message: string = MESSAGE, envelope = ENVELOPE): Promise<string[]> {
