@@ -4,79 +4,11 @@
  * backlog refuses whole requests with 503 ERR_QUEUE_FULL and Retry-After, stores nothing of them,
  * leaves the admin routes working, and intake accepts again once the backlog drains.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { configFromEnv, createAlertmail, type Alertmail } from '../../src/app.js'
-import { FailureLimiter } from '../../src/http/failure-limiter.js'
-import { createLogger } from '../../src/http/logging.js'
-import type { KyselyStore } from '../../src/store/kysely-store.js'
-import { ADMIN_TOKEN } from './harness.js'
+import { configFromEnv } from '../../src/app.js'
 import { startRelay, waitFor, type Relay } from './relay.js'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON under test
-type Json = any
-
-interface Service {
-  readonly am: Alertmail
-  readonly logs: string[]
-  post(url: string, body: unknown): Promise<{ status: number; headers: Record<string, unknown>; json: Json; body: string }>
-  put(url: string, body: unknown): Promise<{ status: number; json: Json; body: string }>
-  get(url: string): Promise<{ status: number; json: Json; body: string }>
-  /** Every event row, processed or not (the refused batch must add none). */
-  eventRows(): Promise<number>
-  close(): Promise<void>
-}
-
-async function startService(env: Record<string, string>, background: boolean): Promise<Service> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'alertmail-backlog-'))
-  const logs: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString('utf8'))
-      cb()
-    },
-  })
-  const am = await createAlertmail(
-    { ...configFromEnv(env), dataDir, port: 0, adminToken: ADMIN_TOKEN, webRoot: join(dataDir, 'no-ui') },
-    { logger: createLogger('info', stream), background, print: () => {}, authLimiter: new FailureLimiter({ maxFailures: 1000 }) },
-  )
-  await am.app.ready()
-  const inject = async (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
-    const res = await am.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    })
-    let json: unknown
-    try {
-      json = JSON.parse(res.body)
-    } catch {
-      json = undefined
-    }
-    return { status: res.statusCode, headers: res.headers as Record<string, unknown>, json, body: res.body }
-  }
-  return {
-    am,
-    logs,
-    post: (url, body) => inject('POST', url, body),
-    put: (url, body) => inject('PUT', url, body),
-    get: (url) => inject('GET', url),
-    async eventRows() {
-      const db = (am.store as unknown as KyselyStore).db
-      const row = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-      return Number(row.n)
-    },
-    async close() {
-      await am.stop()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
-}
+import { startService, type Json, type Service } from './service.js'
 
 const alertmanagerPayload = (n: number) => ({
   version: '4',
@@ -107,7 +39,7 @@ afterEach(async () => {
 describe('intake backlog limit', () => {
   it('refuses whole requests while pending events are at ALERTMAIL_MAX_PENDING_EVENTS, stores nothing of them, and accepts again once the notifier folds them', async () => {
     // No background work: nothing folds the events, so they stay pending until the pipeline starts.
-    const s = await startService({ ALERTMAIL_MAX_PENDING_EVENTS: '5' }, false)
+    const s = await startService({ ALERTMAIL_MAX_PENDING_EVENTS: '5' }, { background: false })
     closers.push(() => s.close())
     const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ severity: 'critical', title: `${tag} ${i}`, source: `edge-${tag}-${i}` }))
 
@@ -158,7 +90,7 @@ describe('intake backlog limit', () => {
   })
 
   it('refuses while deliveries pile up behind a dead relay (ALERTMAIL_MAX_QUEUED_DELIVERIES); Send Test Mail and settings still work; a working relay drains it and intake accepts again', async () => {
-    const s = await startService({ ALERTMAIL_MAX_QUEUED_DELIVERIES: '3' }, true)
+    const s = await startService({ ALERTMAIL_MAX_QUEUED_DELIVERIES: '3' })
     closers.push(() => s.close())
     await s.am.start()
     // A port nobody listens on: every attempt is refused (transient), so deliveries stay retrying.
@@ -218,7 +150,7 @@ describe('intake backlog limit', () => {
   })
 
   it('lets a concurrent burst pass the pending-events limit by at most one batch', async () => {
-    const s = await startService({ ALERTMAIL_MAX_PENDING_EVENTS: '10' }, false)
+    const s = await startService({ ALERTMAIL_MAX_PENDING_EVENTS: '10' }, { background: false })
     closers.push(() => s.close())
     const burst = await Promise.all(
       Array.from({ length: 40 }, (_, r) => s.post('/api/v1/events', Array.from({ length: 4 }, (_, i) => ({ severity: 'high', title: `burst ${r}-${i}` })))),

@@ -7,16 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { configFromEnv, createAlertmail, type Alertmail } from '../../src/app.js'
-import { FailureLimiter } from '../../src/http/failure-limiter.js'
-import { createLogger } from '../../src/http/logging.js'
-import { ADMIN_TOKEN } from './harness.js'
+import { configFromEnv } from '../../src/app.js'
 import { startRelay, waitFor, type Relay } from './relay.js'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON under test
-type Json = any
+import { startService, type Service } from './service.js'
 
 const DAY = 86_400_000
 const closers: (() => Promise<void>)[] = []
@@ -24,35 +18,11 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
-async function start(dataDir: string, env: Record<string, string>, offsetMs: number): Promise<{ am: Alertmail; logs: string[]; call: (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => Promise<{ status: number; json: Json }> }> {
-  const logs: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString('utf8'))
-      cb()
-    },
-  })
-  const am = await createAlertmail(
-    { ...configFromEnv(env), dataDir, port: 0, adminToken: ADMIN_TOKEN, webRoot: join(dataDir, 'no-ui') },
-    {
-      logger: createLogger('info', stream),
-      print: () => {},
-      authLimiter: new FailureLimiter({ maxFailures: 1000 }),
-      now: () => new Date(Date.now() + offsetMs),
-      retentionFirstDelayMs: 0,
-    },
-  )
-  await am.start()
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
-    const res = await am.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    })
-    return { status: res.statusCode, json: JSON.parse(res.body || 'null') }
-  }
-  return { am, logs, call }
+/** The service on `dataDir`, its clock `offsetMs` ahead, retention's first pass at once. */
+async function start(dataDir: string, offsetMs: number): Promise<Service> {
+  const s = await startService({ ALERTMAIL_RETENTION_DAYS: '7' }, { dataDir, clockOffsetMs: offsetMs, retentionFirstDelayMs: 0 })
+  await s.am.start()
+  return s
 }
 
 describe('retention wiring', () => {
@@ -71,31 +41,31 @@ describe('retention wiring', () => {
     closers.push(() => relay.close())
 
     // Today: one critical alert, mailed.
-    const today = await start(dataDir, { ALERTMAIL_RETENTION_DAYS: '7' }, 0)
-    expect((await today.call('PUT', '/api/v1/settings/email', { enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', version: 0 })).status).toBe(200)
-    expect((await today.call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
-    expect((await today.call('POST', '/api/v1/events', { severity: 'critical', title: 'edge-1 down', source: 'edge-1' })).status).toBe(202)
-    await waitFor(async () => (await today.call('GET', '/api/v1/deliveries?status=sent')).json.items.length === 1, 'the mail to be sent')
-    await today.am.stop()
+    const today = await start(dataDir, 0)
+    expect((await today.put('/api/v1/settings/email', { enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', version: 0 })).status).toBe(200)
+    expect((await today.post('/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
+    expect((await today.post('/api/v1/events', { severity: 'critical', title: 'edge-1 down', source: 'edge-1' })).status).toBe(202)
+    await waitFor(async () => (await today.get('/api/v1/deliveries?status=sent')).json.items.length === 1, 'the mail to be sent')
+    await today.close()
 
     // A day later the first pass finds nothing old enough.
-    const tomorrow = await start(dataDir, { ALERTMAIL_RETENTION_DAYS: '7' }, DAY)
+    const tomorrow = await start(dataDir, DAY)
     await new Promise((r) => setTimeout(r, 500))
-    expect((await tomorrow.call('GET', '/api/v1/deliveries')).json.items).toHaveLength(1)
+    expect((await tomorrow.get('/api/v1/deliveries')).json.items).toHaveLength(1)
     expect(tomorrow.logs.join('')).not.toMatch(/retention: deleted/)
-    await tomorrow.am.stop()
+    await tomorrow.close()
 
     // Eight days later it is gone, with one line saying what went.
-    const later = await start(dataDir, { ALERTMAIL_RETENTION_DAYS: '7' }, 8 * DAY)
-    closers.push(() => later.am.stop())
-    await waitFor(async () => (await later.call('GET', '/api/v1/deliveries')).json.items.length === 0, 'the old delivery to be pruned')
+    const later = await start(dataDir, 8 * DAY)
+    closers.push(() => later.close())
+    await waitFor(async () => (await later.get('/api/v1/deliveries')).json.items.length === 0, 'the old delivery to be pruned')
     await waitFor(() => later.logs.some((l) => l.includes('retention: deleted')), 'the retention log line')
     const line = JSON.parse(later.logs.find((l) => l.includes('retention: deleted'))!) as Record<string, unknown>
     expect(line).toMatchObject({ level: 30, deliveries: 1, notifications: 1, events: 1, retentionDays: 7 })
     expect(Number(line['attempts'])).toBeGreaterThanOrEqual(1)
-    const metrics = await later.am.app.inject({ method: 'GET', url: '/metrics' })
+    const metrics = await later.get('/metrics')
     expect(metrics.body).toMatch(/alertmail_pruned_rows_total\{table="deliveries"\} 1\b/)
     // The audit log is a security record: retention never touches it.
-    expect((await later.call('GET', '/api/v1/audit')).json.items.length).toBeGreaterThan(0)
+    expect((await later.get('/api/v1/audit')).json.items.length).toBeGreaterThan(0)
   }, 60_000)
 })
