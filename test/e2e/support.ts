@@ -51,6 +51,15 @@ export async function startServe(env: Record<string, string>, timeoutMs = 60_000
   return { child, base, stdout: () => out, stderr: () => err, exited }
 }
 
+/** Graceful stop for afterAll: SIGTERM, SIGKILL if it is still running after `graceMs`. */
+export async function stopServe(serve: ServeProcess | undefined, graceMs = 15_000): Promise<void> {
+  if (serve === undefined || serve.child.exitCode !== null || serve.child.signalCode !== null) return
+  serve.child.kill('SIGTERM')
+  const killer = setTimeout(() => serve.child.kill('SIGKILL'), graceMs)
+  await serve.exited
+  clearTimeout(killer)
+}
+
 export interface Api {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON under test
   (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>

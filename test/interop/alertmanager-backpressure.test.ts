@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { api, startServe, type Api, type ServeProcess } from '../e2e/support.js'
+import { api, startServe, stopServe, type Api, type ServeProcess } from '../e2e/support.js'
 import { startRelay, waitFor, type Relay } from '../http/relay.js'
 import { alertmanagerAvailable, startAlertmanager, type Alertmanager } from '../support/alertmanager.js'
 
@@ -52,12 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await am?.stop()
-  if (serve && serve.child.exitCode === null) {
-    serve.child.kill('SIGTERM')
-    const killer = setTimeout(() => serve?.child.kill('SIGKILL'), 15_000)
-    await serve.exited
-    clearTimeout(killer)
-  }
+  await stopServe(serve)
   await relay?.close()
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 })

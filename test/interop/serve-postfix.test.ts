@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { api, startServe, type Api, type ServeProcess } from '../e2e/support.js'
+import { api, startServe, stopServe, type Api, type ServeProcess } from '../e2e/support.js'
 import { dovecotAvailable, startDovecotAuth, type DovecotAuth } from '../support/dovecot.js'
 import { postfixAvailable, startPostfix, type PostfixServer } from '../support/postfix.js'
 
@@ -57,12 +57,7 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  if (serve && serve.child.exitCode === null) {
-    serve.child.kill('SIGTERM')
-    const killer = setTimeout(() => serve?.child.kill('SIGKILL'), 15_000)
-    await serve.exited
-    clearTimeout(killer)
-  }
+  await stopServe(serve)
   await pf?.stop()
   await dovecot?.stop()
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
