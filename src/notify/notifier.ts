@@ -4,9 +4,11 @@
  * - `accept(events)` stores the events (one transaction) and returns their ids: the HTTP 202 may only
  *   be sent after it resolved. It wakes the grouping loop at once when a policy has no group wait.
  * - `tick(now)` is one pass of the grouper: for every group with pending events it asks
- *   `decideGroup()` whether a mail is due; if so it reads a sample of the events, routes, renders one
- *   message per recipient and hands everything to `commitGroup()`, which is atomic. A crash anywhere
- *   before that commit leaves the events pending; the next tick (here or in another process) redoes it.
+ *   `decideGroup()` whether a mail is due; if so it reads a sample of the events, routes and renders one
+ *   message per recipient. The due groups of a pass are then committed together by `commitGroups()`
+ *   (one transaction, all or nothing; group by group with `commitGroup()` if that fails). A crash
+ *   anywhere before a commit leaves the events pending; the next tick (here or in another process)
+ *   redoes it.
  * - `start()` runs `tick` on a timer: at the earliest due time, at least every `pollIntervalMs` (events
  *   accepted by another process sharing the database), and at once after an immediate accept.
  */
@@ -15,9 +17,9 @@ import type { DeliveryInput, NotificationKind, User } from '../outbox/index.js'
 import type { ValidEvent } from './event.js'
 import { decideGroup, finalKind, groupKeyOf, nextGroupState, parseGroupKey, type DecisionKind } from './grouping.js'
 import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from './policy.js'
-import type { GroupNotification, NewEvent, NotifyStore, PendingGroup } from './port.js'
+import type { GroupCommit, GroupNotification, NewEvent, NotifyStore, PendingGroup } from './port.js'
 import { route, type NotifySettings, type Recipient, type Route } from './routing.js'
-import { renderNotification } from './templates.js'
+import { isBuiltIn, renderNotification, type RenderedMail } from './templates.js'
 
 export interface NotifierOptions {
   readonly store: NotifyStore
@@ -48,6 +50,20 @@ export interface TickResult {
 /** How long an idle group's state is kept: beyond every window of the policy (a day at most). */
 const GROUP_RETENTION_MS = 2 * 24 * 3_600_000
 const PRUNE_EVERY_MS = 3_600_000
+/**
+ * Due groups committed per transaction. Bounds the rendered mails held in memory and how long one
+ * transaction holds SQLite's write lock; a storm pass of 5,000 groups still takes 50 transactions, not 5,000.
+ */
+const COMMIT_BATCH = 100
+
+/** A due group, rendered and ready to commit. */
+interface PlannedGroup {
+  readonly group: PendingGroup
+  readonly commit: GroupCommit
+  readonly deliveries: number
+  /** How long the group stays busy after this mail (its group or repeat interval). */
+  readonly intervalMs: number
+}
 
 const OUTBOX_KIND: Readonly<Record<DecisionKind, NotificationKind>> = {
   alert: 'alert',
@@ -171,6 +187,16 @@ export class Notifier {
     let deliveries = 0
     let nextDue: number | null = groups.length >= this.#maxGroups ? now.getTime() : null
     for (const [key, until] of this.#busyUntil) if (until <= now.getTime()) this.#busyUntil.delete(key)
+    let planned: PlannedGroup[] = []
+    const commitPlanned = async (): Promise<void> => {
+      for (const p of await this.#commit(planned)) {
+        // Events arriving now wait for the interval: no pass is needed for them until then.
+        if (p.group.resolvedCount === 0) this.#busyUntil.set(p.group.groupKey, now.getTime() + p.intervalMs)
+        notifications += p.commit.notifications.length
+        deliveries += p.deliveries
+      }
+      planned = []
+    }
     for (const group of groups) {
       const severityPolicy = policy[group.severity]
       const decision = decideGroup(group, severityPolicy, now)
@@ -190,16 +216,14 @@ export class Notifier {
           this.#busyUntil.set(group.groupKey, heldUntil)
           continue
         }
-        const result = await this.#flush(group, decision, routed, settings, policy, now)
-        // Events arriving now wait for the interval: no pass is needed for them until then.
-        const interval = parseGroupKey(group.groupKey).kind === 'source' ? severityPolicy.groupIntervalMs : severityPolicy.repeatIntervalMs
-        if (result.notifications > 0 && group.resolvedCount === 0) this.#busyUntil.set(group.groupKey, now.getTime() + interval)
-        notifications += result.notifications
-        deliveries += result.deliveries
+        const plan = await this.#plan(group, decision, routed, settings, policy, now)
+        if (plan !== null) planned.push(plan)
       } catch (error) {
         this.#onError(error)
       }
+      if (planned.length >= COMMIT_BATCH) await commitPlanned()
     }
+    await commitPlanned()
     if (now.getTime() - this.#lastPruneAt >= PRUNE_EVERY_MS) {
       this.#lastPruneAt = now.getTime()
       await this.#store.deleteIdleGroups(new Date(now.getTime() - GROUP_RETENTION_MS)).catch(this.#onError)
@@ -209,25 +233,58 @@ export class Notifier {
     return result
   }
 
-  async #flush(
+  /**
+   * Commits the planned groups, all in one transaction when they can be; returns those committed.
+   * When the batch is refused (a group's check failed: another process took it) or fails, each group
+   * is committed on its own, so one group cannot hold back the others and each failure is reported.
+   */
+  async #commit(planned: readonly PlannedGroup[]): Promise<readonly PlannedGroup[]> {
+    if (planned.length === 0) return []
+    if (planned.length > 1) {
+      try {
+        if ((await this.#store.commitGroups(planned.map((p) => p.commit))).ok) return planned
+      } catch {
+        // Not reported here: the retry below reports each group's own error if it persists.
+      }
+    }
+    const committed: PlannedGroup[] = []
+    for (const p of planned) {
+      try {
+        if ((await this.#store.commitGroup(p.commit)).ok) committed.push(p)
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+    return committed
+  }
+
+  /** Reads a due group's sample and renders its mails; null when its events are gone (another process took them). */
+  async #plan(
     group: PendingGroup,
     decision: { kind: DecisionKind; newEpisode: boolean },
     routed: Route,
     settings: NotifySettings,
     policy: NotificationPolicy,
     now: Date,
-  ): Promise<{ notifications: number; deliveries: number }> {
+  ): Promise<PlannedGroup | null> {
     const sample = await this.#store.readGroupEvents(group.groupKey, { upToSeq: group.maxSeq, limit: policy.digestTopItems })
     const newest = sample.events[0]
-    if (newest === undefined) return { notifications: 0, deliveries: 0 }
+    if (newest === undefined) return null
     const parsed = parseGroupKey(group.groupKey)
     const kind = finalKind(decision.kind, parsed.kind, newest.status)
     const state = nextGroupState(group, decision.newEpisode, newest.status, now)
     const lastSent = group.state?.lastSentAt
     const periodMs = (kind === 'digest' || kind === 'repeat') && lastSent ? now.getTime() - lastSent.getTime() : null
     const domain = messageIdDomain(settings)
+    // The built-in templates read nothing of the recipient but the time zone (a test holds them to
+    // that), so recipients who share a zone share one rendering; administrators' templates may greet
+    // each recipient by name and are rendered per recipient.
+    const shared = isBuiltIn(settings.templates) ? new Map<string, RenderedMail>() : undefined
 
-    const render = (r: Recipient, isSupport: boolean): DeliveryInput => {
+    const renderFor = (r: Recipient, isSupport: boolean): RenderedMail => {
+      const key = `${isSupport ? 'support' : 'user'} ${r.timeZone}`
+      const known = shared?.get(key)
+      if (known !== undefined) return known
       const mail = renderNotification(
         {
           kind,
@@ -247,9 +304,16 @@ export class Notifier {
         },
         settings.templates,
       )
+      shared?.set(key, mail)
+      return mail
+    }
+    const render = (r: Recipient, isSupport: boolean): DeliveryInput => {
+      const mail = renderFor(r, isSupport)
       return {
         recipient: r.email,
         ...(r.userId === null ? {} : { userId: r.userId }),
+        // Per delivery, always (RFC 5322 §3.6.4: unique per message); stored with it, so a redelivery
+        // after a crash repeats the same Message-ID.
         messageId: `<${randomUUID()}@${domain}>`,
         subject: mail.subject,
         text: mail.text,
@@ -267,17 +331,21 @@ export class Notifier {
     // A separate notification, so the vendor's copy never shows who else was told (DESIGN.md §2).
     if (routed.support) planned.push({ notification: { ...base, kind: 'support' }, deliveries: [render(routed.support, true)] })
 
-    const result = await this.#store.commitGroup({
-      groupKey: group.groupKey,
-      expectedVersion: group.state?.version ?? 0,
-      upToSeq: group.maxSeq,
-      expectedCount: group.count,
-      processedAt: now,
-      state,
-      notifications: planned,
-    })
-    if (!result.ok) return { notifications: 0, deliveries: 0 }
-    return { notifications: planned.length, deliveries: planned.reduce((n, p) => n + p.deliveries.length, 0) }
+    const severityPolicy = policy[group.severity]
+    return {
+      group,
+      commit: {
+        groupKey: group.groupKey,
+        expectedVersion: group.state?.version ?? 0,
+        upToSeq: group.maxSeq,
+        expectedCount: group.count,
+        processedAt: now,
+        state,
+        notifications: planned,
+      },
+      deliveries: planned.reduce((n, p) => n + p.deliveries.length, 0),
+      intervalMs: parsed.kind === 'source' ? severityPolicy.groupIntervalMs : severityPolicy.repeatIntervalMs,
+    }
   }
 }
 

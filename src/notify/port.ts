@@ -147,6 +147,13 @@ export interface NotifyStore {
   readGroupEvents(groupKey: string, opts: { readonly upToSeq: number; readonly limit: number }): Promise<GroupEvents>
   /** The grouper's atomic write (see `GroupCommit`). */
   commitGroup(commit: GroupCommit): Promise<GroupCommitResult>
+  /**
+   * Several groups' commits (the groups one pass found due) in one transaction: all or nothing. Each
+   * commit is checked exactly as `commitGroup()` checks it; if any check fails, nothing is written and
+   * the answer is `{ ok: false }` (the Notifier then commits the groups one by one). One transaction
+   * per pass instead of per group: one WAL append on SQLite, one COMMIT round trip on PostgreSQL.
+   */
+  commitGroups(commits: readonly GroupCommit[]): Promise<GroupsCommitResult>
   /** Every registered user (enabled or not); routing filters. Same as `AdminStore.listUsers()`. */
   listUsers(): Promise<readonly User[]>
   /**

@@ -35,6 +35,7 @@ import type {
   GroupCommit,
   GroupCommitResult,
   GroupEvents,
+  GroupsCommitResult,
   NewEvent,
   NotifyStore,
   PendingGroup,
@@ -181,6 +182,9 @@ export class KyselyStore implements AlertmailStore {
   }
   commitGroup(commit: GroupCommit): Promise<GroupCommitResult> {
     return notify.commitGroup(this.#db, commit)
+  }
+  commitGroups(commits: readonly GroupCommit[]): Promise<GroupsCommitResult> {
+    return notify.commitGroups(this.#db, commits)
   }
   deleteIdleGroups(before: Date): Promise<number> {
     return notify.deleteIdleGroups(this.#db, before)

@@ -8,6 +8,7 @@ import type {
   GroupCommit,
   GroupCommitResult,
   GroupEvents,
+  GroupsCommitResult,
   GroupState,
   NewEvent,
   NotifyStore,
@@ -30,7 +31,7 @@ export class MemoryNotifyStore implements NotifyStore {
   readonly groups = new Map<string, GroupState>()
   readonly notifications: StoredNotification[] = []
   users: User[] = []
-  /** Called inside commitGroup before anything is written: tests use it to simulate a race. */
+  /** Called inside commitGroup / commitGroups before anything is written: tests use it to simulate a race. */
   beforeCommit: ((commit: GroupCommit) => void) | undefined
   #seq = 0
   #notificationSeq = 0
@@ -85,10 +86,24 @@ export class MemoryNotifyStore implements NotifyStore {
 
   async commitGroup(commit: GroupCommit): Promise<GroupCommitResult> {
     this.beforeCommit?.(commit)
+    if (!this.#passes(commit)) return { ok: false }
+    return { ok: true, notificationIds: this.#write(commit) }
+  }
+
+  /** All or nothing, like the SQL stores' one transaction: every check first, then every write. */
+  async commitGroups(commits: readonly GroupCommit[]): Promise<GroupsCommitResult> {
+    for (const commit of commits) this.beforeCommit?.(commit)
+    if (!commits.every((c) => this.#passes(c))) return { ok: false }
+    return { ok: true, notificationIds: commits.map((c) => this.#write(c)) }
+  }
+
+  #passes(commit: GroupCommit): boolean {
     const current = this.groups.get(commit.groupKey)
-    if ((current?.version ?? 0) !== commit.expectedVersion) return { ok: false }
+    return (current?.version ?? 0) === commit.expectedVersion && this.#pending(commit.groupKey, commit.upToSeq).length === commit.expectedCount
+  }
+
+  #write(commit: GroupCommit): string[] {
     const rows = this.#pending(commit.groupKey, commit.upToSeq)
-    if (rows.length !== commit.expectedCount) return { ok: false }
     const ids = commit.notifications.map(({ notification, deliveries }) => {
       const id = `n${++this.#notificationSeq}`
       this.notifications.push({ ...notification, id, deliveries })
@@ -99,7 +114,7 @@ export class MemoryNotifyStore implements NotifyStore {
       r.notificationId = ids[0] ?? null
     }
     this.groups.set(commit.groupKey, { ...commit.state, groupKey: commit.groupKey, version: commit.expectedVersion + 1 })
-    return { ok: true, notificationIds: ids }
+    return ids
   }
 
   async listUsers(): Promise<readonly User[]> {

@@ -276,6 +276,7 @@ describe.each(HARNESSES)('Notifier on the %s store', (_name, open) => {
       listUsers: () => store.listUsers(),
       deleteIdleGroups: (b) => store.deleteIdleGroups(b),
       commitGroup: () => Promise.reject(new Error('process killed mid-commit')),
+      commitGroups: () => Promise.reject(new Error('process killed mid-commit')),
     }
     const errors: unknown[] = []
     const doomed = new Notifier({ store: crashing, getSettings: () => settings, now, onError: (e) => errors.push(e) })
