@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
-import { setTimeout as delay } from 'node:timers/promises'
 import { SmtpPool, type SmtpOptions } from '../smtp/index.js'
 import type { EmailSettings } from '../settings/index.js'
 import { attemptDelivery, type AttemptContext } from './attempt.js'
@@ -67,9 +66,25 @@ export interface WorkerOptions {
 
 const DEFAULTS = { leaseMs: 60_000, concurrency: 32, pollIntervalMs: 1_000 } as const
 
-async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  await delay(ms, undefined, { signal }).catch(() => {})
+/**
+ * Resolves after `ms` or when `signal` aborts, never rejecting: timers/promises would reject with
+ * a new AbortError (stack trace and all) on every nudge, and a nudge comes with every request.
+ */
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
+
+/** The abort reason of a nudge: a given reason spares AbortController.abort() building a DOMException. */
+const NUDGE = 'nudge'
 
 /**
  * Options key of a pool: a changed setting gets a new pool. A token provider function compares by
@@ -164,7 +179,7 @@ export class Worker {
     // that is actually waiting, otherwise just remember it for the next one.
     if (this.#sleeping) {
       this.#sleeping = false
-      this.#wake.abort()
+      this.#wake.abort(NUDGE)
     } else {
       this.#nudged = true
     }
