@@ -1,23 +1,15 @@
 import diagnostics from 'node:diagnostics_channel'
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { checkServer, sendWithReport, SmtpClient, SmtpPool } from '../../src/smtp/index.js'
 import { makeTestCerts, type TestCerts } from '../support/certs.js'
-import { reply, startFakeSmtp, type FakeScript, type FakeSmtp } from '../support/fake-smtp.js'
-import { ENVELOPE, failure, MESSAGE, options } from './helpers.js'
+import { reply, type FakeScript } from '../support/fake-smtp.js'
+import { ENVELOPE, failure, MESSAGE, options, useFakeSmtp } from './helpers.js'
 
-const servers: FakeSmtp[] = []
-async function fake(script: FakeScript = {}): Promise<FakeSmtp> {
-  const s = await startFakeSmtp(script)
-  servers.push(s)
-  return s
-}
+const fake = useFakeSmtp()
 let certs: TestCerts
 beforeAll(() => {
   certs = makeTestCerts()
-})
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
 })
 
 const SECRET = 'hunter2-secret'
