@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, messageIdsByTitle, startServe, titleTracker, type ServeProcess } from './support.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
+import { api, distinctCriticalBatch, messageIdsByTitle, startServe, titleTracker, type ServeProcess } from './support.js'
 
 const TOTAL = 2000
 const TOKEN = 'e2e-crash-admin-token-0123456789'
@@ -35,18 +35,11 @@ describe('crash safety', () => {
     serve = await startServe(env())
     let call = api(serve.base, TOKEN)
     expect((await call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
-    const put = await call('PUT', '/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
-      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0,
-    })
+    const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0 }))
     expect(put.status).toBe(200)
     // 2,000 distinct critical alerts (distinct dedupKeys: one notification each).
     for (let batch = 0; batch < TOTAL / 1000; batch++) {
-      const events = Array.from({ length: 1000 }, (_, i) => {
-        const n = String(batch * 1000 + i).padStart(4, '0')
-        return { severity: 'critical', title: `crash-${n}`, source: `edge-${n}`, dedupKey: `crash-${n}` }
-      })
-      expect((await call('POST', '/api/v1/events', events)).status).toBe(202)
+      expect((await call('POST', '/api/v1/events', distinctCriticalBatch('crash', batch))).status).toBe(202)
     }
 
     await waitFor(() => relay.messages.length >= 300, '300 mails before the kill', 300_000)

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../support/pg.js'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
-import { api, parseMail, startServe, type ServeProcess } from './support.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
+import { api, distinctCriticalBatch, parseMail, startServe, type ServeProcess } from './support.js'
 
 const TOTAL = 2000
 const TOKEN = 'e2e-pg-admin-token-0123456789abc'
@@ -43,19 +43,12 @@ describe('two processes on PostgreSQL', () => {
     expect((await a('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical', 'high'] })).status).toBe(201)
     // Written through one process, read by the other: one database.
     expect((await b('GET', '/api/v1/users')).json.items).toHaveLength(1)
-    const put = await b('PUT', '/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
-      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0,
-    })
+    const put = await b('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0 }))
     expect(put.status).toBe(200)
 
     for (let batch = 0; batch < TOTAL / 1000; batch++) {
-      const events = Array.from({ length: 1000 }, (_, i) => {
-        const n = String(batch * 1000 + i).padStart(4, '0')
-        return { severity: 'critical', title: `pg-${n}`, source: `edge-${n}`, dedupKey: `pg-${n}` }
-      })
       const call = batch % 2 === 0 ? a : b
-      expect((await call('POST', '/api/v1/events', events)).status).toBe(202)
+      expect((await call('POST', '/api/v1/events', distinctCriticalBatch('pg', batch))).status).toBe(202)
     }
 
     const tail = (t: string) => t.split('\n').filter((l) => !l.includes('"reqId"')).slice(-15).join('\n')

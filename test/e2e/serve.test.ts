@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { api, parseMail, startServe, type ServeProcess } from './support.js'
 
 describe('alertmail serve, end to end', () => {
@@ -30,17 +30,7 @@ describe('alertmail serve, end to end', () => {
 
     const user = await call('POST', '/api/v1/users', { name: 'Ana', email: 'ana@example.com', enabled: true, severities: ['critical', 'high'] })
     expect(user.status).toBe(201)
-    const put = await call('PUT', '/api/v1/settings/email', {
-      enabled: true,
-      host: '127.0.0.1',
-      port: relay.port,
-      encryption: 'NONE',
-      startTls: false,
-      fromAddress: 'alerts@example.com',
-      socketTimeoutMs: 30_000,
-      connectionTimeoutMs: 30_000,
-      version: 0,
-    })
+    const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, version: 0 }))
     expect(put.status, JSON.stringify(put.json)).toBe(200)
 
     const posted = await call('POST', '/api/v1/events', { severity: 'critical', title: 'SYN flood towards 203.0.113.10', source: 'edge-3', category: 'ddos' })

@@ -121,3 +121,14 @@ export async function messageIdsByTitle(relay: { readonly messages: readonly { r
   }
   return { parsed, byTitle, untitled }
 }
+
+/**
+ * Batch `batch` (1,000 events) of a run of distinct critical alerts: `${prefix}-0000`, … each with its
+ * own source and dedupKey, so each becomes a notification of its own.
+ */
+export function distinctCriticalBatch(prefix: string, batch: number): { severity: string; title: string; source: string; dedupKey: string }[] {
+  return Array.from({ length: 1000 }, (_, i) => {
+    const n = String(batch * 1000 + i).padStart(4, '0')
+    return { severity: 'critical', title: `${prefix}-${n}`, source: `edge-${n}`, dedupKey: `${prefix}-${n}` }
+  })
+}

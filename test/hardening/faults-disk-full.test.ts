@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, rmdirSync, writeSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { api, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-disk-admin-token-0123456789'
@@ -65,10 +65,7 @@ describe('faults: disk full under SQLite', () => {
     serve = await startServe({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_ADMIN_TOKEN: TOKEN })
     const call = api(serve.base, TOKEN)
     expect((await call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
-    const put = await call('PUT', '/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
-      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 2, version: 0,
-    })
+    const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 2, version: 0 }))
     expect(put.status).toBe(200)
 
     const accepted = new Set<string>()

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminClient, createTestDatabase, type TestDatabase } from '../support/pg.js'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { api, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOKEN = 'faults-pg-admin-token-0123456789ab'
@@ -56,10 +56,7 @@ describe('faults: PostgreSQL unreachable mid-run', () => {
     serve = await startServe({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_DATABASE_URL: db.url, ALERTMAIL_ADMIN_TOKEN: TOKEN, ALERTMAIL_WORKER_LEASE_MS: '5000' })
     const call = api(serve.base, TOKEN)
     expect((await call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
-    const put = await call('PUT', '/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
-      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 2, version: 0,
-    })
+    const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 2, version: 0 }))
     expect(put.status).toBe(200)
 
     const accepted = new Set<string>()

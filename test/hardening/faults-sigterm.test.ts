@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { api, messageIdsByTitle, startServe, titleTracker, type ServeProcess } from '../e2e/support.js'
 
 const TOTAL = 200
@@ -41,10 +41,7 @@ describe('faults: SIGTERM during delivery', () => {
     serve = await startServe(env())
     let call = api(serve.base, TOKEN)
     expect((await call('POST', '/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
-    const put = await call('PUT', '/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false,
-      fromAddress: 'alerts@example.com', socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0,
-    })
+    const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { socketTimeoutMs: 30_000, connectionTimeoutMs: 30_000, maxConnections: 4, version: 0 }))
     expect(put.status).toBe(200)
     const events = Array.from({ length: TOTAL }, (_, i) => {
       const n = String(i).padStart(3, '0')

@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { configFromEnv } from '../../src/app.js'
-import { startRelay, waitFor, type Relay } from './relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from './relay.js'
 import { startService, type Json, type Service } from './service.js'
 
 const alertmanagerPayload = (n: number) => ({
@@ -99,9 +99,7 @@ describe('intake backlog limit', () => {
     const deadPort = (dead.address() as AddressInfo).port
     await new Promise<void>((resolve) => dead.close(() => resolve()))
     const retry = { maxAttempts: 100, minDelayMs: 200, maxDelayMs: 500, factor: 2, jitter: 0, maxAgeMs: 3_600_000 }
-    const put = await s.put('/api/v1/settings/email', {
-      enabled: true, host: '127.0.0.1', port: deadPort, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', retry, version: 0,
-    })
+    const put = await s.put('/api/v1/settings/email', relaySettings(deadPort, { retry, version: 0 }))
     expect(put.status, put.body).toBe(200)
     expect((await s.post('/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
 
@@ -131,7 +129,7 @@ describe('intake backlog limit', () => {
     // The operator finds a working relay with Send Test Mail and saves it, while intake refuses.
     const relay: Relay = await startRelay()
     closers.push(() => relay.close())
-    const form = { enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', retry }
+    const form = relaySettings(relay.port, { retry })
     const test = await s.post('/api/v1/settings/email/test', { to: 'noc@example.com', settings: form })
     expect(test.status, test.body).toBe(200)
     expect(test.json.ok).toBe(true)

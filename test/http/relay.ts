@@ -126,3 +126,11 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/**
+ * E-Mail settings that send to a plain loopback relay (this file's `startRelay`): no TLS, no AUTH.
+ * `over` adds or replaces fields (version, timeouts, maxConnections, retry, …).
+ */
+export function relaySettings(port: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { enabled: true, host: '127.0.0.1', port, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', ...over }
+}

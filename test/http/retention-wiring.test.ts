@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { configFromEnv } from '../../src/app.js'
-import { startRelay, waitFor, type Relay } from './relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from './relay.js'
 import { startService, type Service } from './service.js'
 
 const DAY = 86_400_000
@@ -42,7 +42,7 @@ describe('retention wiring', () => {
 
     // Today: one critical alert, mailed.
     const today = await start(dataDir, 0)
-    expect((await today.put('/api/v1/settings/email', { enabled: true, host: '127.0.0.1', port: relay.port, encryption: 'NONE', startTls: false, fromAddress: 'alerts@example.com', version: 0 })).status).toBe(200)
+    expect((await today.put('/api/v1/settings/email', relaySettings(relay.port, { version: 0 }))).status).toBe(200)
     expect((await today.post('/api/v1/users', { name: 'On Call', email: 'oncall@example.com', enabled: true, severities: ['critical'] })).status).toBe(201)
     expect((await today.post('/api/v1/events', { severity: 'critical', title: 'edge-1 down', source: 'edge-1' })).status).toBe(202)
     await waitFor(async () => (await today.get('/api/v1/deliveries?status=sent')).json.items.length === 1, 'the mail to be sent')

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { api, startServe, stopServe, type Api, type ServeProcess } from '../e2e/support.js'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { alertmanagerAvailable, startAlertmanager, type Alertmanager } from '../support/alertmanager.js'
 
 const RECIPIENT = 'noc@customer.example'
@@ -34,16 +34,11 @@ beforeAll(async () => {
   serve = await startServe({ ALERTMAIL_DATA_DIR: dataDir, ALERTMAIL_ADMIN_TOKEN: adminToken, ALERTMAIL_MAX_QUEUED_DELIVERIES: '2' })
   call = api(serve.base, adminToken)
   expect((await call('POST', '/api/v1/users', { name: 'NOC', email: RECIPIENT, enabled: true, severities: ['critical'] })).status).toBe(201)
-  const put = await call('PUT', '/api/v1/settings/email', {
-    enabled: true,
-    host: '127.0.0.1',
-    port: relay.port,
-    encryption: 'NONE',
-    startTls: false,
+  const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, {
     fromAddress: 'alerts@appliance.example',
     retry: { maxAttempts: 100, minDelayMs: 200, maxDelayMs: 500, factor: 2, jitter: 0, maxAgeMs: 3_600_000 },
     version: 0,
-  })
+  }))
   expect(put.status, JSON.stringify(put.json)).toBe(200)
   const token = await call('POST', '/api/v1/tokens', { name: 'prometheus-alertmanager' })
   expect(token.status, JSON.stringify(token.json)).toBe(201)

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { api, startServe, stopServe, type Api, type ServeProcess } from '../e2e/support.js'
-import { startRelay, waitFor, type Relay } from '../http/relay.js'
+import { relaySettings, startRelay, waitFor, type Relay } from '../http/relay.js'
 import { alertmanagerAvailable, startAlertmanager, type Alertmanager, type PostableAlert } from '../support/alertmanager.js'
 
 const RECIPIENT = 'noc@customer.example'
@@ -38,17 +38,7 @@ beforeAll(async () => {
   expect(user.status, JSON.stringify(user.json)).toBe(201)
   const current = await call('GET', '/api/v1/settings/email')
   expect(current.status).toBe(200)
-  const put = await call('PUT', '/api/v1/settings/email', {
-    enabled: true,
-    host: '127.0.0.1',
-    port: relay.port,
-    encryption: 'NONE',
-    startTls: false,
-    fromAddress: FROM,
-    connectionTimeoutMs: 30_000,
-    socketTimeoutMs: 30_000,
-    version: current.json.version,
-  })
+  const put = await call('PUT', '/api/v1/settings/email', relaySettings(relay.port, { fromAddress: FROM, connectionTimeoutMs: 30_000, socketTimeoutMs: 30_000, version: current.json.version }))
   expect(put.status, JSON.stringify(put.json)).toBe(200)
   // The notification policy stays at its defaults (src/notify/policy.ts): a critical alert is
   // mailed at once (groupWaitMs 0) and a resolution after the group wait, whatever the interval.
