@@ -7,7 +7,7 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Store } from '../outbox/index.js'
 import { Authenticator } from './auth.js'
-import type { BacklogGauge, BacklogStatus } from './backlog.js'
+import type { BacklogGauge } from './backlog.js'
 import { FailureLimiter } from './failure-limiter.js'
 import { MailHealth } from './mail-health.js'
 import { Metrics } from './metrics.js'
@@ -67,29 +67,6 @@ function logResponse(request: FastifyRequest, reply: FastifyReply, done: () => v
   // pino's level methods are no-ops below the configured level.
   request.log[level]({ method: request.method, url: request.url, statusCode: status, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
   done()
-}
-
-/**
- * GET /api/v1/health also says whether intake refuses and why, so the UI banner shows it (it shows
- * `reasons`): refusing events is worse than mail being slow, so the status becomes `degraded`.
- */
-function withIntakeHealth(backlog: BacklogGauge) {
-  return async function intakeHealth(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-    if (reply.statusCode !== 200 || typeof payload !== 'object' || payload === null) return payload
-    let s: BacklogStatus
-    try {
-      s = await backlog.status()
-    } catch {
-      return payload // the database is away; the mail-health answer has already said what it could
-    }
-    const body = payload as { status?: unknown; reasons?: unknown }
-    const intake = { accepting: s.accepting, ...(s.refusal ? { refusal: s.refusal } : {}), counts: s.counts, limits: s.limits }
-    if (s.refusal === undefined) return { ...body, intake }
-    const r = s.refusal
-    const what = r.backlog === 'pendingEvents' ? 'events are waiting to be grouped' : 'deliveries are waiting to be sent'
-    const reason = `New events are refused (503): ${r.count} ${what}, the limit is ${r.limit} (${r.env}).`
-    return { ...body, status: 'degraded', reasons: [...(Array.isArray(body.reasons) ? (body.reasons as unknown[]) : []), reason], intake }
-  }
 }
 
 /** Request bodies larger than this are refused with 413 (events and settings raise it per route). */
@@ -173,11 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await a.register(deliveryRoutes, { store, now, wake: deps.wake })
         await a.register(tokenRoutes, { store, now })
         await a.register(notificationRoutes, { ...deps.notifications, store, now })
-        await a.register(async function health(hp) {
-          const backlog = deps.backlog
-          if (backlog !== undefined) hp.addHook('preSerialization', withIntakeHealth(backlog))
-          await hp.register(mailHealthRoutes, { store, mailHealth, now, degradedAfterMs: deps.degradedAfterMs ?? 5 * 60_000 })
-        })
+        await a.register(mailHealthRoutes, { store, mailHealth, now, degradedAfterMs: deps.degradedAfterMs ?? 5 * 60_000, backlog: deps.backlog })
       })
     },
     { prefix: '/api/v1' },

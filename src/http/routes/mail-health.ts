@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../outbox/index.js'
+import type { BacklogGauge, BacklogStatus } from '../backlog.js'
 import type { MailHealth } from '../mail-health.js'
 import { loadSaved } from '../settings-view.js'
 
@@ -9,6 +10,8 @@ export interface MailHealthRoutesOptions {
   readonly now: () => Date
   /** Failing (or a queue stuck) this long ⇒ `degraded`. */
   readonly degradedAfterMs: number
+  /** Intake's backlog limit: when given, the answer says whether new events are refused. */
+  readonly backlog?: BacklogGauge | undefined
 }
 
 export const MAIL_HEALTH_STATES = ['ok', 'degraded', 'disabled', 'unconfigured'] as const
@@ -22,7 +25,7 @@ export type MailHealthState = (typeof MAIL_HEALTH_STATES)[number]
 export async function mailHealthRoutes(app: FastifyInstance, opts: MailHealthRoutesOptions): Promise<void> {
   app.get('/health', { schema: { tags: ['health'], summary: 'Mail health for the UI banner' } }, async () => {
     const now = opts.now()
-    const [saved, outbox] = await Promise.all([loadSaved(opts.store), opts.store.metrics(now)])
+    const [saved, outbox, intake] = await Promise.all([loadSaved(opts.store), opts.store.metrics(now), intakeStatus(opts.backlog)])
     const snap = opts.mailHealth.snapshot()
     const failingForMs = snap.failingSince ? now.getTime() - snap.failingSince.getTime() : 0
     const reasons: string[] = []
@@ -31,6 +34,12 @@ export async function mailHealthRoutes(app: FastifyInstance, opts: MailHealthRou
     }
     if (outbox.oldestQueuedAgeMs >= opts.degradedAfterMs) {
       reasons.push(`${outbox.queueDepth} notifications are waiting; the oldest for ${Math.round(outbox.oldestQueuedAgeMs / 60_000)} minutes.`)
+    }
+    // Refusing events is worse than mail being slow: it degrades the status too.
+    const refusal = intake?.refusal
+    if (refusal !== undefined) {
+      const what = refusal.backlog === 'pendingEvents' ? 'events are waiting to be grouped' : 'deliveries are waiting to be sent'
+      reasons.push(`New events are refused (503): ${refusal.count} ${what}, the limit is ${refusal.limit} (${refusal.env}).`)
     }
     let status: MailHealthState = reasons.length > 0 ? 'degraded' : 'ok'
     if (status === 'ok' && !saved.settings.enabled) status = 'disabled'
@@ -43,6 +52,19 @@ export async function mailHealthRoutes(app: FastifyInstance, opts: MailHealthRou
       queueDepth: outbox.queueDepth,
       oldestQueuedAgeMs: outbox.oldestQueuedAgeMs,
       deliveries: outbox.byState,
+      ...(intake === undefined
+        ? {}
+        : { intake: { accepting: intake.accepting, ...(refusal ? { refusal } : {}), counts: intake.counts, limits: intake.limits } }),
     }
   })
+}
+
+/** The backlog gauge's view, or undefined without a gauge or when it cannot count (the database is away). */
+async function intakeStatus(backlog: BacklogGauge | undefined): Promise<BacklogStatus | undefined> {
+  if (backlog === undefined) return undefined
+  try {
+    return await backlog.status()
+  } catch {
+    return undefined
+  }
 }
