@@ -108,7 +108,7 @@ export interface BacklogGaugeOptions {
 }
 
 /**
- * The backlog as intake sees it. Use from a request, with no `await` between `refusal()` and
+ * The backlog as intake sees it. Use from a request, with no `await` between `refuse()` and
  * `reserve()` so concurrent requests see each other's reservations:
  *
  * @example
