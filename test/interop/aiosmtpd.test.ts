@@ -12,6 +12,7 @@ import { SmtpClient, SmtpError } from '../../src/smtp/index.js'
 import type { SmtpOptions, TranscriptEntry } from '../../src/smtp/index.js'
 import { aiosmtpdAvailable, startAiosmtpd } from '../support/aiosmtpd.js'
 import type { AiosmtpdMessage, AiosmtpdServer } from '../support/aiosmtpd.js'
+import { startTlsSettings } from '../support/certs.js'
 
 const USER = 'alerts@appliance.example'
 const PASSWORD = 'aiosmtpd-S3cret'
@@ -22,11 +23,7 @@ let srv: AiosmtpdServer
 function options(overrides: Record<string, unknown> = {}, password: string = PASSWORD): SmtpOptions {
   const result = validateEmailSettings({
     enabled: true,
-    host: srv.host,
-    port: srv.startTlsPort,
-    encryption: 'TLS',
-    startTls: true,
-    tlsCa: srv.caPem,
+    ...startTlsSettings(srv.host, srv.startTlsPort, srv.caPem),
     authEnabled: true,
     username: USER,
     fromAddress: USER,

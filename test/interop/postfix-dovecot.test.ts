@@ -15,6 +15,7 @@ import { dovecotAvailable, startDovecotAuth } from '../support/dovecot.js'
 import type { DovecotAuth } from '../support/dovecot.js'
 import { postfixAvailable, startPostfix, withoutTrace } from '../support/postfix.js'
 import type { PostfixServer } from '../support/postfix.js'
+import { startTlsSettings } from '../support/certs.js'
 
 const DOMAIN = 'alertmail.test'
 const USER = `relay@${DOMAIN}`
@@ -27,11 +28,7 @@ let dovecot: DovecotAuth
 function options(overrides: Record<string, unknown> = {}, password: string | undefined = PASSWORD): SmtpOptions {
   const result = validateEmailSettings({
     enabled: true,
-    host: pf.host,
-    port: pf.port,
-    encryption: 'TLS',
-    startTls: true,
-    tlsCa: pf.caPem,
+    ...startTlsSettings(pf.host, pf.port, pf.caPem),
     authEnabled: true,
     username: USER,
     fromAddress: USER,

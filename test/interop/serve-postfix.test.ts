@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { api, startServe, stopServe, type Api, type ServeProcess } from '../e2e/support.js'
 import { dovecotAvailable, startDovecotAuth, type DovecotAuth } from '../support/dovecot.js'
 import { postfixAvailable, startPostfix, type PostfixServer } from '../support/postfix.js'
+import { startTlsSettings } from '../support/certs.js'
 
 const DOMAIN = 'alertmail.test'
 const USER = `appliance@${DOMAIN}`
@@ -28,11 +29,7 @@ async function putSettings(overrides: Record<string, unknown>) {
   const current = await call('GET', '/api/v1/settings/email')
   return call('PUT', '/api/v1/settings/email', {
     enabled: true,
-    host: pf.host,
-    port: pf.port,
-    encryption: 'TLS',
-    startTls: true,
-    tlsCa: pf.caPem,
+    ...startTlsSettings(pf.host, pf.port, pf.caPem),
     authEnabled: true,
     authMethod: 'AUTO',
     username: USER,

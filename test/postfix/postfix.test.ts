@@ -11,6 +11,7 @@ import type { Envelope, SmtpOptions, TranscriptEntry } from '../../src/smtp/inde
 import { buildCli, runCli } from '../cli/build.js'
 import { postfixAvailable, startPostfix, withoutTrace } from '../support/postfix.js'
 import type { PostfixServer } from '../support/postfix.js'
+import { startTlsSettings } from '../support/certs.js'
 
 /** Postfix's limit, low enough that a 60 KB alert digest needs message/partial. */
 const SIZE_LIMIT = 20_000
@@ -21,11 +22,7 @@ let dir: string
 function settings(overrides: Record<string, unknown> = {}) {
   const result = validateEmailSettings({
     enabled: true,
-    host: pf.host,
-    port: pf.port,
-    encryption: 'TLS',
-    startTls: true,
-    tlsCa: pf.caPem,
+    ...startTlsSettings(pf.host, pf.port, pf.caPem),
     fromAddress: pf.address('alerts'),
     connectionTimeoutMs: 30_000,
     socketTimeoutMs: 30_000,
@@ -161,7 +158,7 @@ describe('the built CLI against Debian Postfix', { timeout: 300_000 }, () => {
   test('alertmail send --json delivers and prints accepted recipients and a redacted transcript', async () => {
     await buildCli()
     const file = join(dir, 's.json')
-    await writeFile(file, JSON.stringify({ host: pf.host, port: pf.port, encryption: 'TLS', startTls: true, tlsCa: pf.caPem, dsnNotify: ['SUCCESS'], connectionTimeoutMs: 30_000, socketTimeoutMs: 30_000 }))
+    await writeFile(file, JSON.stringify({ ...startTlsSettings(pf.host, pf.port, pf.caPem), dsnNotify: ['SUCCESS'], connectionTimeoutMs: 30_000, socketTimeoutMs: 30_000 }))
     const r = await runCli(['send', '--settings', file, '--from', pf.address('clifrom'), '--to', pf.address('cli'), '--subject', 'From the CLI', '--text', 'alertmail send through Postfix', '--json'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)

@@ -38,3 +38,8 @@ export function makeTestCerts(commonName = 'localhost'): TestCerts {
     keyFile: p('server.key'),
   }
 }
+
+/** Settings fields for STARTTLS (RFC 3207) to a test server whose certificate our test CA signed. */
+export function startTlsSettings(host: string, port: number, caPem: string): { host: string; port: number; encryption: 'TLS'; startTls: true; tlsCa: string } {
+  return { host, port, encryption: 'TLS', startTls: true, tlsCa: caPem }
+}
